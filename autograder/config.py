@@ -1,0 +1,174 @@
+"""course.yaml: the single description of the course, validated when loaded.
+
+Everything that varies between terms (points, limits, the LeNet protocol, the data
+root) lives in course.yaml so that code never hard-codes a points table twice.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+DATA_ROOT_ENV = "COURSE_DATA_ROOT"
+COURSE_FILE_ENV = "COURSE_YAML"
+
+
+class CourseConfigError(ValueError):
+    """course.yaml is missing, unreadable or invalid; the message names the bad key."""
+
+
+class _Strict(BaseModel):
+    # Unknown keys are typos more often than not: reject them so they get named.
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TimeLimits(_Strict):
+    cell_seconds: float = Field(60, gt=0)
+    call_seconds: float = Field(20, gt=0)
+    test_seconds: float = Field(120, gt=0)
+    lenet_seconds: float = Field(900, gt=0)
+
+
+class CreditRung(_Strict):
+    accuracy: float = Field(ge=0, le=1)
+    fraction: float = Field(gt=0, lt=1)
+
+
+class LeNetProtocol(_Strict):
+    seed: int = 0
+    epochs: int = Field(10, ge=1)
+    batch_size: int = Field(256, ge=1)
+    lr: float = Field(0.9, gt=0)
+    optimizer: Literal["sgd"] = "sgd"
+    init: Literal["xavier_uniform"] = "xavier_uniform"
+    loss: Literal["cross_entropy"] = "cross_entropy"
+    threshold: float = Field(gt=0, le=1)
+    partial_credit: list[CreditRung] = []
+
+    @model_validator(mode="after")
+    def _rungs_below_threshold(self) -> "LeNetProtocol":
+        for rung in self.partial_credit:
+            if rung.accuracy >= self.threshold:
+                raise ValueError(
+                    f"partial_credit rung at accuracy {rung.accuracy} must lie below threshold {self.threshold}"
+                )
+        return self
+
+    def credit(self, accuracy: float) -> float:
+        """Fraction of the LeNet points earned at this test accuracy."""
+        if accuracy >= self.threshold:
+            return 1.0
+        reached = [r.fraction for r in self.partial_credit if accuracy >= r.accuracy]
+        return max(reached, default=0.0)
+
+
+class Assignment(_Strict):
+    id: str = Field(pattern=r"^[A-Za-z0-9_]+$")
+    title: str
+    notebook: str = Field(pattern=r"^[A-Za-z0-9_\-]+\.ipynb$")
+    checks: dict[str, float] = {}
+    manual: dict[str, float] = {}
+    hidden: dict[str, float] = {}
+
+    @field_validator("checks", "manual", "hidden")
+    @classmethod
+    def _points_positive(cls, table: dict[str, float]) -> dict[str, float]:
+        for name, points in table.items():
+            if points <= 0:
+                raise ValueError(f"points for {name!r} must be positive, got {points}")
+        return table
+
+    @property
+    def notebook_stem(self) -> str:
+        return Path(self.notebook).stem
+
+
+class Course(_Strict):
+    id: str
+    title: str
+    data_root: str
+    time_limits: TimeLimits = TimeLimits()
+    lenet: LeNetProtocol
+    assignments: list[Assignment]
+
+    # Filled in by load(); not part of the YAML.
+    root: Path = Field(default=Path("."), exclude=True)
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> "Course":
+        seen: set[str] = set()
+        for a in self.assignments:
+            if a.id in seen:
+                raise ValueError(f"assignment id {a.id!r} appears twice")
+            seen.add(a.id)
+        return self
+
+    def assignment(self, assignment_id: str) -> Assignment:
+        for a in self.assignments:
+            if a.id == assignment_id:
+                return a
+        known = ", ".join(a.id for a in self.assignments)
+        raise KeyError(f"no assignment {assignment_id!r} in course.yaml (known: {known})")
+
+    def data_path(self) -> Path:
+        """The Fashion-MNIST root: $COURSE_DATA_ROOT, else course.yaml's data_root."""
+        override = os.environ.get(DATA_ROOT_ENV)
+        raw = Path(override) if override else Path(self.data_root)
+        return raw if raw.is_absolute() else (self.root / raw).resolve()
+
+    @property
+    def solutions_dir(self) -> Path:
+        return self.root / "solutions"
+
+    @property
+    def assignments_dir(self) -> Path:
+        return self.root / "assignments"
+
+
+def _describe(err: ValidationError, path: Path) -> str:
+    lines = [f"{path}: invalid course configuration"]
+    for e in err.errors():
+        key = ".".join(str(p) for p in e["loc"]) or "(top level)"
+        lines.append(f"  {key}: {e['msg']}")
+    return "\n".join(lines)
+
+
+def find_course_file(start: Path | None = None) -> Path:
+    """course.yaml from $COURSE_YAML, else the nearest one at or above `start`."""
+    env = os.environ.get(COURSE_FILE_ENV)
+    if env:
+        return Path(env).resolve()
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        candidate = folder / "course.yaml"
+        if candidate.is_file():
+            return candidate
+    # Fall back to the course this package ships with (an editable checkout).
+    return Path(__file__).resolve().parent.parent / "course.yaml"
+
+
+def load(path: Path | str | None = None) -> Course:
+    path = Path(path) if path else find_course_file()
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except FileNotFoundError:
+        raise CourseConfigError(f"{path}: course.yaml not found") from None
+    except yaml.YAMLError as exc:
+        raise CourseConfigError(f"{path}: not valid YAML: {exc}") from None
+    if not isinstance(raw, dict):
+        raise CourseConfigError(f"{path}: expected a mapping at the top level")
+    try:
+        course = Course.model_validate(raw)
+    except ValidationError as exc:
+        raise CourseConfigError(_describe(exc, path)) from None
+    return course.model_copy(update={"root": path.resolve().parent})
+
+
+@lru_cache(maxsize=None)
+def default_course() -> Course:
+    return load()

@@ -1,0 +1,111 @@
+"""What a course notebook is made of, read from nbgrader's cell metadata.
+
+Every tool (self-check, release, grader) asks the same questions of a notebook: which
+cells are stubs, which are visible checks, which are too slow to run. They are answered
+here once, from nbgrader's schema-v3 metadata plus one tag of ours (`slow`).
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import nbformat
+
+Role = Literal["stub", "check", "manual", "slow", "code", "markdown"]
+SLOW_TAG = "slow"
+
+
+class NotebookError(ValueError):
+    """A notebook could not be read; the message names the file and what is wrong."""
+
+
+@dataclass(frozen=True)
+class Cell:
+    index: int
+    cell_type: str
+    source: str
+    role: Role
+    grade_id: str | None = None
+    points: float | None = None
+
+    @property
+    def label(self) -> str:
+        """How a person finds this cell: its grade id if it has one, else its position."""
+        return f"cell {self.index + 1}" + (f" ({self.grade_id})" if self.grade_id else "")
+
+    def defined_names(self) -> list[str]:
+        """Top-level def/class names in a code cell (empty if it does not parse)."""
+        try:
+            tree = ast.parse(self.source)
+        except SyntaxError:
+            return []
+        return [n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
+
+
+def _role(cell: nbformat.NotebookNode) -> Role:
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    tags = cell.get("metadata", {}).get("tags", [])
+    if cell.cell_type == "markdown":
+        return "manual" if meta.get("solution") and meta.get("grade") else "markdown"
+    if cell.cell_type != "code":
+        return "markdown"
+    if meta.get("grade") and not meta.get("solution"):
+        return "check"
+    if meta.get("solution"):
+        return "stub"
+    if SLOW_TAG in tags:
+        return "slow"
+    return "code"
+
+
+def read(path: Path | str) -> nbformat.NotebookNode:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise NotebookError(f"{path}: notebook not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise NotebookError(f"{path}: cannot read notebook: {exc}") from None
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise NotebookError(f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}): {exc.msg}") from None
+    try:
+        nb = nbformat.reads(text, as_version=4)
+    except Exception as exc:  # nbformat raises several unrelated types for malformed files
+        raise NotebookError(f"{path}: not a Jupyter notebook: {exc}") from None
+    return nb
+
+
+def cells(nb: nbformat.NotebookNode) -> list[Cell]:
+    out = []
+    for i, c in enumerate(nb.cells):
+        meta = c.get("metadata", {}).get("nbgrader", {})
+        out.append(
+            Cell(
+                index=i,
+                cell_type=c.cell_type,
+                source=c.source,
+                role=_role(c),
+                grade_id=meta.get("grade_id"),
+                points=meta.get("points"),
+            )
+        )
+    return out
+
+
+def load_cells(path: Path | str) -> list[Cell]:
+    return cells(read(path))
+
+
+def runnable_source(source: str) -> str:
+    """Cell source with IPython-only lines (magics, shell escapes) commented out."""
+    lines = []
+    for line in source.splitlines():
+        stripped = line.lstrip()
+        lines.append(("# " + line) if stripped.startswith(("%", "!")) else line)
+    return "\n".join(lines)
