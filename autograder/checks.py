@@ -1,0 +1,92 @@
+"""Trusted comparisons of what a stub returned with what it should have returned.
+
+Runs only in the parent, on values rebuilt from plain data. Every failure is a Mismatch
+whose message speaks the student's language: the call, what came back, what was expected.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Iterable
+
+import torch
+
+from autograder.visible import show
+from autograder.wire import ArrayLike, Foreign
+
+
+class Mismatch(AssertionError):
+    """The student's result is wrong; str() is the feedback."""
+
+
+def describe_call(name: str, params: Iterable[tuple[str, Any]]) -> str:
+    return f"{name}({', '.join(f'{k}={show(v, 300)}' for k, v in params)})"
+
+
+def kind_of(value: Any) -> str:
+    if isinstance(value, ArrayLike):
+        return value.type_name
+    if isinstance(value, Foreign):
+        return value.type_name
+    return type(value).__name__ if not isinstance(value, torch.Tensor) else "torch.Tensor"
+
+
+def tensor(value: Any, what: str) -> torch.Tensor:
+    """The value must be exactly a torch.Tensor: lists, numpy arrays and subclasses are refused."""
+    if isinstance(value, torch.Tensor) and type(value) is torch.Tensor:
+        return value
+    if isinstance(value, ArrayLike) and value.type_name.startswith("numpy"):
+        raise Mismatch(f"{what} returned a numpy array; it must return a torch.Tensor (use torch.from_numpy or torch.tensor)")
+    raise Mismatch(f"{what} returned {kind_of(value)} {show(value, 200)}; it must return a torch.Tensor")
+
+
+def tolerance(*dtypes: torch.dtype) -> float:
+    """Relative tolerance set by the least precise dtype involved (float64 kept as float32 is fine)."""
+    return 1e-4 if any(d in (torch.float32, torch.float16, torch.bfloat16) for d in dtypes) else 1e-9
+
+
+def close(value: Any, expected: torch.Tensor, what: str, *, inputs: Iterable[torch.Tensor] = (), scale: float | None = None) -> torch.Tensor:
+    """Same shape, floating point, and values within a dtype-aware tolerance."""
+    got = tensor(value, what)
+    if tuple(got.shape) != tuple(expected.shape):
+        raise Mismatch(f"{what} returned shape {tuple(got.shape)}, expected {tuple(expected.shape)}")
+    if not got.is_floating_point():
+        raise Mismatch(f"{what} returned a tensor of dtype {got.dtype}; expected floating-point values like {show(expected)}")
+    rtol = tolerance(got.dtype, *(t.dtype for t in inputs if isinstance(t, torch.Tensor)))
+    e = expected.detach().to(torch.float64)
+    g = got.detach().to(torch.float64)
+    magnitude = scale if scale is not None else float(e.abs().max()) if e.numel() else 1.0
+    atol = rtol * max(1.0, magnitude) * 10
+    if g.numel() and not torch.allclose(g, e, rtol=rtol, atol=atol, equal_nan=False):
+        worst = float((g - e).abs().nan_to_num(math.inf).max())
+        raise Mismatch(f"{what} returned {show(got)}, expected {show(expected.to(got.dtype))} (largest difference {worst:.3g})")
+    return got
+
+
+def unchanged(before: list, after: list, names: list[str], what: str) -> None:
+    """Inputs must come back exactly as they went in."""
+    for name, b, a in zip(names, before, after):
+        if isinstance(b, torch.Tensor):
+            if not isinstance(a, torch.Tensor) or a.shape != b.shape or not torch.equal(a, b):
+                raise Mismatch(f"{what} modified its input {name}: it was {show(b)}, afterwards {show(a)}")
+
+
+def integer(value: Any, expected: int, what: str) -> None:
+    if type(value) is not int:
+        raise Mismatch(f"{what} returned {kind_of(value)} {show(value)}; it must return a Python int ({expected})")
+    if value != expected:
+        raise Mismatch(f"{what} returned {value}, expected {expected}")
+
+
+def int_pair(value: Any, expected: tuple[int, int], what: str) -> None:
+    if not isinstance(value, tuple) or len(value) != 2 or any(type(v) is not int for v in value):
+        raise Mismatch(f"{what} returned {kind_of(value)} {show(value)}; it must return a tuple of two ints {expected}")
+    if value != tuple(expected):
+        raise Mismatch(f"{what} returned {value}, expected {tuple(expected)}")
+
+
+def number(value: Any, expected: float, what: str, tol: float = 1e-6) -> None:
+    if type(value) is not float:
+        raise Mismatch(f"{what} returned {kind_of(value)} {show(value)}; it must return a Python float")
+    if not math.isfinite(value) or abs(value - expected) > tol:
+        raise Mismatch(f"{what} returned {value}, expected {expected:.6g}")

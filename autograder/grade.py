@@ -1,0 +1,132 @@
+"""One submission in, one list of scored tests out.
+
+Order of work: find the notebooks, load each into the sandboxed child, run that
+assignment's hidden tests (each through the child, judged here), then apply the
+delegation policy. Anything a student does wrong costs points on the stub concerned and
+nothing else; the other assignments are graded as usual.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from autograder import hidden, policy
+from autograder.config import Course
+from autograder.sandbox import Limits
+from autograder.submission import StubError, Submission
+
+
+@dataclass
+class TestResult:
+    assignment: str
+    name: str
+    stubs: tuple[str, ...]
+    score: float
+    max_score: float
+    output: str
+    seconds: float = 0.0
+    grader_error: bool = False
+
+    @property
+    def passed(self) -> bool:
+        return self.score >= self.max_score
+
+
+@dataclass
+class SubmissionResult:
+    folder: Path
+    tests: list[TestResult] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    sandbox: str = ""
+    output: str = ""
+
+    @property
+    def score(self) -> float:
+        return sum(t.score for t in self.tests)
+
+    @property
+    def max_score(self) -> float:
+        return sum(t.max_score for t in self.tests)
+
+    @property
+    def grader_errors(self) -> int:
+        return sum(t.grader_error for t in self.tests)
+
+
+def _points(course: Course, aid: str, name: str) -> float:
+    table = course.assignment(aid).hidden
+    if name not in table:
+        raise KeyError(f"course.yaml has no points for hidden test {aid}/{name} (assignments[{aid}].hidden)")
+    return table[name]
+
+
+def _zero(course: Course, aid: str, test: hidden.HiddenTest, why: str) -> TestResult:
+    return TestResult(aid, test.name, test.stubs, 0.0, _points(course, aid, test.name), why)
+
+
+def grade(folder: Path, course: Course, *, only: list[str] | None = None,
+          progress: Callable[[str], None] | None = None, limits: Limits | None = None) -> SubmissionResult:
+    start = time.monotonic()
+    result = SubmissionResult(Path(folder))
+    with Submission(folder, course, limits) as sub:
+        for a in course.assignments:
+            if only and a.id not in only:
+                continue
+            tests = hidden.tests_for(a.id, a.notebook_stem)
+            if a.id not in sub.notebooks:
+                if a.id in sub.missing:
+                    result.notes.append(sub.missing[a.id])
+                    result.tests += [_zero(course, a.id, t, f"not graded: {sub.missing[a.id]}") for t in tests]
+                continue
+            if progress:
+                progress(a.id)
+            result.tests += _grade_assignment(course, sub, a.id, tests, result.notes)
+        result.sandbox = sub.child.mode if sub.child else ""
+        result.output = sub.output
+    result.seconds = time.monotonic() - start
+    return result
+
+
+def _grade_assignment(course: Course, sub: Submission, aid: str, tests: list[hidden.HiddenTest], notes: list[str]) -> list[TestResult]:
+    name = sub.notebooks[aid].relative_to(sub.folder) if sub.notebooks[aid].is_relative_to(sub.folder) else sub.notebooks[aid]
+    try:
+        loaded = sub.load(aid)
+    except StubError as exc:
+        notes.append(f"{name}: {exc}")
+        return [_zero(course, aid, t, f"{name} could not be graded: {exc}") for t in tests]
+    for index, error in sorted(loaded.errors.items()):
+        notes.append(f"{name}, {loaded.cells[index].label}: {error.strip().splitlines()[-1] if error.strip() else 'error'}")
+
+    results: list[TestResult] = []
+    ops: dict[str, set[str]] = {}
+    limit = course.time_limits.test_seconds
+    for test in tests:
+        missing = [s for s in test.stubs if s not in loaded.names]
+        if missing:
+            results.append(_zero(course, aid, test, _missing_message(name, loaded, missing[0])))
+            continue
+        outcome, test_ops = hidden.run(test, sub, limit)
+        for stub, seen in test_ops.items():
+            ops.setdefault(stub, set()).update(seen)
+        points = _points(course, aid, test.name)
+        results.append(TestResult(aid, test.name, test.stubs, points if outcome.passed else 0.0, points,
+                                  outcome.output, outcome.seconds, outcome.grader_error))
+    for stub in sorted({s for t in tests for s in t.stubs}):
+        why = policy.verdict(stub, loaded.stub_cell(stub), ops.get(stub, ()))
+        if why:
+            for r in results:
+                if stub in r.stubs:
+                    r.score, r.output = 0.0, why + (f"\n\n{r.output}" if r.output else "")
+    return results
+
+
+def _missing_message(name: object, loaded, stub: str) -> str:
+    cell = loaded.stub_cell(stub)
+    if cell is not None and cell.index in loaded.errors:
+        detail = loaded.errors[cell.index].strip()
+        return f"{stub} is not defined because {cell.label} of {name} failed:\n{detail}"
+    return f"{stub} is not defined in {name}: keep its cell and its name exactly as released"

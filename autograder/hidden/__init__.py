@@ -1,0 +1,144 @@
+"""The hidden grading suite: property-based tests that are never released.
+
+One module per assignment, named after its notebook (convolutions.py for
+convolutions.ipynb). A test receives a `Student` handle and talks to the sandboxed
+child only through it; every comparison runs here, in the trusted parent. Points come
+from course.yaml's `hidden:` table, keyed by test name.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from hypothesis import HealthCheck, Phase, Verbosity, settings
+
+from autograder import checks, oracles
+from autograder.submission import StubCrashed, StubError, Submission
+
+# Deterministic, database-free, deadline-free: the same submission always gets the same cases.
+GRADING = settings(
+    derandomize=True,
+    database=None,
+    deadline=None,
+    max_examples=30,
+    suppress_health_check=list(HealthCheck),
+    report_multiple_bugs=False,
+    print_blob=False,
+    verbosity=Verbosity.quiet,
+    phases=[Phase.explicit, Phase.generate, Phase.shrink],
+)
+
+
+@dataclass(frozen=True)
+class HiddenTest:
+    assignment: str
+    name: str
+    stubs: tuple[str, ...]
+    run: Callable[["Student"], None]
+    stand_ins: tuple[str, ...] = ()
+    examples: int = 30
+
+
+_REGISTRY: dict[str, dict[str, HiddenTest]] = {}
+
+
+def hidden_test(assignment: str, name: str, stubs: tuple[str, ...] | str, *, stand_ins: tuple[str, ...] = (),
+                examples: int = 30) -> Callable:
+    """Register a hidden test. `stubs` are the names it grades (its tags); `stand_ins` the
+    earlier stubs replaced by the grader's own versions while it runs (no double jeopardy)."""
+    stubs = (stubs,) if isinstance(stubs, str) else tuple(stubs)
+
+    def register(fn: Callable) -> Callable:
+        tests = _REGISTRY.setdefault(assignment, {})
+        if name in tests:
+            raise ValueError(f"hidden test {assignment}/{name} defined twice")
+        tests[name] = HiddenTest(assignment, name, stubs, fn, tuple(stand_ins), examples)
+        return fn
+
+    return register
+
+
+def tests_for(assignment_id: str, notebook_stem: str) -> list[HiddenTest]:
+    importlib.import_module(f"{__name__}.{notebook_stem}")
+    return list(_REGISTRY.get(assignment_id, {}).values())
+
+
+class OutOfTime(BaseException):
+    """Raised past a test's time budget; a BaseException so hypothesis stops at once."""
+
+
+@dataclass
+class Returned:
+    value: Any
+    args_after: list
+    ops: list[str]
+    described: str
+
+
+@dataclass
+class Student:
+    """A hidden test's only way to reach the student's code."""
+
+    submission: Submission
+    assignment: str
+    stand_ins: tuple[str, ...]
+    deadline: float
+    ops: dict[str, set[str]] = field(default_factory=dict)
+
+    def _check_time(self) -> None:
+        if time.monotonic() > self.deadline:
+            raise OutOfTime()
+
+    def describe(self, target: str, args: tuple, kwargs: dict) -> str:
+        """The call as the student would write it, with their parameter names."""
+        try:
+            sig = inspect.signature(oracles.reference(self.assignment, target))
+            bound = sig.bind(*args, **kwargs).arguments.items()
+        except (KeyError, TypeError, ValueError):
+            bound = [(f"arg{i}", a) for i, a in enumerate(args)] + list(kwargs.items())
+        return checks.describe_call(target, bound)
+
+    def call(self, target: str, *args: Any, **kwargs: Any) -> Returned:
+        self._check_time()
+        described = self.describe(target, args, kwargs)
+        reply = self.submission.call(self.assignment, target, list(args), kwargs,
+                                     stand_ins=self.stand_ins, described=described)
+        self.ops.setdefault(target, set()).update(reply.get("ops", []))
+        return Returned(reply.get("result"), reply.get("args_after", []), reply.get("ops", []), described)
+
+    def probe(self, probe: str, described: str, **params: Any) -> dict:
+        self._check_time()
+        return self.submission.probe(self.assignment, probe, params, stand_ins=self.stand_ins, described=described)
+
+
+@dataclass
+class Outcome:
+    test: HiddenTest
+    passed: bool
+    output: str
+    seconds: float
+    grader_error: bool = False
+
+
+def run(test: HiddenTest, submission: Submission, time_limit: float) -> tuple[Outcome, dict[str, set[str]]]:
+    student = Student(submission, test.assignment, test.stand_ins, time.monotonic() + time_limit)
+    fn = test.run
+    if getattr(fn, "is_hypothesis_test", False):
+        fn = settings(GRADING, max_examples=test.examples)(fn)
+    start = time.monotonic()
+    try:
+        fn(student)
+        passed, output, error = True, "", False
+    except OutOfTime:
+        passed, output, error = False, f"stopped: this test ran past its {time_limit:g} s budget", False
+    except StubCrashed as exc:
+        passed, output, error = False, str(exc), False
+    except (checks.Mismatch, StubError) as exc:
+        passed, output, error = False, str(exc), False
+    except Exception as exc:  # noqa: BLE001 - a surprise here is the grader's fault, not the student's
+        passed, output, error = False, f"internal grader error ({type(exc).__name__}: {exc}); the instructor has been told", True
+    return Outcome(test, passed, output, time.monotonic() - start, error), student.ops

@@ -1,0 +1,1 @@
+"""Hidden tests for channels (to be written)."""

@@ -1,0 +1,1 @@
+"""Hidden tests for dense_to_conv (to be written)."""

@@ -1,0 +1,1 @@
+"""Hidden tests for lenet (to be written)."""

@@ -1,0 +1,1 @@
+"""Hidden tests for modern_blocks (to be written)."""

@@ -1,0 +1,1 @@
+"""Hidden tests for padding_stride (to be written)."""

@@ -1,0 +1,1 @@
+"""Hidden tests for pooling (to be written)."""

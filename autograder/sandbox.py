@@ -1,0 +1,381 @@
+"""Where student code runs: a bubblewrap jail plus resource limits, one child process.
+
+The child sees a read-only system, the Python install, a private /tmp, the grader's
+two child-side files and the submission, and nothing else: no network, its own PID
+namespace, a non-root uid. Resource limits apply in every mode. Where bubblewrap cannot
+start, limits alone remain and a loud warning says so.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from autograder import wire
+
+log = logging.getLogger(__name__)
+
+SANDBOX_ENV = "COURSE_SANDBOX"  # "bwrap", "rlimits" or "auto" (default)
+NOBODY = 65534
+RUNTIME_FILES = ("child.py", "wire.py")
+GiB = 1024**3
+
+
+class ChildDied(RuntimeError):
+    """The child exited or was killed; the message says how, in a student's terms."""
+
+
+class ChildTimeout(ChildDied):
+    pass
+
+
+@dataclass(frozen=True)
+class Limits:
+    cpu_seconds: int = 900
+    address_space: int | None = 8 * GiB  # None where it would break CUDA
+    file_size: int = 64 * 1024**2
+    processes: int = 128
+    open_files: int = 256
+    output_bytes: int = 64 * 1024
+    startup_seconds: float = 60.0
+
+
+@lru_cache(maxsize=None)
+def _bwrap_works() -> tuple[bool, str]:
+    exe = shutil.which("bwrap")
+    if not exe:
+        return False, "bubblewrap (bwrap) is not installed"
+    cmd = [exe, *(_bwrap_args(Path("/"), Path("/"), check_only=True)), "true"]
+    try:
+        proc = subprocess.run(cmd, capture_output=True, timeout=20)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return False, f"bwrap could not run: {exc}"
+    if proc.returncode != 0:
+        return False, f"bwrap failed: {proc.stderr.decode(errors='replace').strip()[:300]}"
+    return True, ""
+
+
+def mode() -> str:
+    """'bwrap' or 'rlimits': what this machine can do, or what $COURSE_SANDBOX forces."""
+    wanted = os.environ.get(SANDBOX_ENV, "auto")
+    if wanted == "rlimits":
+        return "rlimits"
+    ok, why = _bwrap_works()
+    if ok:
+        return "bwrap"
+    if wanted == "bwrap":
+        raise RuntimeError(f"{SANDBOX_ENV}=bwrap but the sandbox cannot start: {why}")
+    _warn_once(why)
+    return "rlimits"
+
+
+@lru_cache(maxsize=None)
+def _warn_once(why: str) -> None:
+    message = (
+        f"WARNING: bubblewrap sandbox unavailable ({why}). Student code runs with resource limits ONLY: "
+        "it can read the file system and use the network. Install bubblewrap and enable user namespaces."
+    )
+    log.warning(message)
+    print(message, file=sys.stderr)
+
+
+def _system_binds() -> list[str]:
+    args: list[str] = []
+    for top in ("/usr", "/bin", "/lib", "/lib64", "/sbin", "/etc"):
+        p = Path(top)
+        if p.is_symlink():
+            args += ["--symlink", os.readlink(p), top]
+        elif p.exists():
+            args += ["--ro-bind", top, top]
+    return args
+
+
+def _parents(path: str, made: set[str]) -> list[str]:
+    """World-traversable parent folders: bwrap would otherwise create them 0700, locking nobody out."""
+    args: list[str] = []
+    for parent in reversed(Path(path).parents):
+        p = str(parent)
+        if p != "/" and p not in made:
+            made.add(p)
+            args += ["--perms", "0755", "--dir", p]
+    return args
+
+
+def _python_binds() -> list[str]:
+    args: list[str] = []
+    made: set[str] = set()
+    for prefix in sorted({sys.base_prefix, sys.prefix, sys.exec_prefix}):
+        if not prefix.startswith(("/usr/", "/bin", "/lib")):
+            args += [*_parents(prefix, made), "--ro-bind", prefix, prefix]
+    # A non-editable install puts the grader (hidden tests included) in site-packages: hide it.
+    pkg = Path(__file__).resolve().parent
+    if any(str(pkg).startswith(p.rstrip("/") + "/") for p in (sys.prefix, sys.base_prefix)):
+        args += ["--tmpfs", str(pkg)]
+    return args
+
+
+def _gpu_binds() -> list[str]:
+    args: list[str] = []
+    for dev in sorted(Path("/dev").glob("nvidia*")):
+        args += ["--dev-bind", str(dev), str(dev)]
+    return args
+
+
+def _bwrap_args(runtime: Path, submission: Path, *, gpu: bool = False, check_only: bool = False) -> list[str]:
+    args = [
+        "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
+        "--die-with-parent", "--new-session",
+        *_system_binds(),
+        "--proc", "/proc", "--dev", "/dev",
+        "--perms", "1777", "--tmpfs", "/tmp",
+    ]
+    if os.geteuid() != 0:
+        # Unprivileged: a user namespace maps us to nobody inside.
+        args += ["--unshare-user", "--uid", str(NOBODY), "--gid", str(NOBODY)]
+    if check_only:
+        return args
+    args += [*_python_binds(), "--ro-bind", str(runtime), "/grader", "--ro-bind", str(submission), "/submission"]
+    if gpu:
+        args += _gpu_binds()
+    args += ["--chdir", "/tmp", "--clearenv"]
+    for key, value in _child_env(gpu).items():
+        args += ["--setenv", key, value]
+    return args
+
+
+def _child_env(gpu: bool) -> dict[str, str]:
+    env = {
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "HOME": "/tmp",
+        "TMPDIR": "/tmp",
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+        "PYTHONHASHSEED": "0",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "MPLBACKEND": "Agg",
+        "MPLCONFIGDIR": "/tmp",
+        "CUBLAS_WORKSPACE_CONFIG": ":4096:8",
+    }
+    if not gpu:
+        env["CUDA_VISIBLE_DEVICES"] = ""
+    return env
+
+
+def _set_limits(limits: Limits) -> None:
+    """Runs in the forked child before exec: these limits survive bwrap and setpriv."""
+    def cap(which: int, value: int) -> None:
+        try:
+            resource.setrlimit(which, (value, value))
+        except (ValueError, OSError):
+            pass
+
+    cap(resource.RLIMIT_CPU, limits.cpu_seconds)
+    if limits.address_space:
+        cap(resource.RLIMIT_AS, limits.address_space)
+    cap(resource.RLIMIT_FSIZE, limits.file_size)
+    cap(resource.RLIMIT_NPROC, limits.processes)
+    cap(resource.RLIMIT_NOFILE, limits.open_files)
+    cap(resource.RLIMIT_CORE, 0)
+
+
+def command(runtime: Path, submission: Path, *, gpu: bool = False) -> tuple[list[str], dict[str, str] | None, str]:
+    """The argv (and environment) that starts the child, and the sandbox mode used."""
+    python = [sys.executable, "-E", "-s", "-B"]
+    kind = mode()
+    if kind == "bwrap":
+        argv = [shutil.which("bwrap") or "bwrap", *_bwrap_args(runtime, submission, gpu=gpu)]
+        if os.geteuid() == 0:
+            # Root outside: drop to nobody for real, so RLIMIT_NPROC applies and no capability is left.
+            argv += ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups",
+                     "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs"]
+        return [*argv, *python, "/grader/child.py"], None, kind
+    env = {**os.environ, **_child_env(gpu), "PYTHONPATH": ""}
+    return [*python, str(runtime / "child.py")], env, kind
+
+
+@dataclass
+class _Output:
+    """Student stdout+stderr, drained continuously and capped (head and tail kept)."""
+
+    cap: int
+    head: bytearray = field(default_factory=bytearray)
+    tail: bytearray = field(default_factory=bytearray)
+    dropped: int = 0
+
+    def add(self, chunk: bytes) -> None:
+        room = self.cap // 2 - len(self.head)
+        if room > 0:
+            self.head += chunk[:room]
+            chunk = chunk[room:]
+        if chunk:
+            self.tail += chunk
+            excess = len(self.tail) - self.cap // 2
+            if excess > 0:
+                del self.tail[:excess]
+                self.dropped += excess
+
+    def text(self) -> str:
+        middle = f"\n... [{self.dropped} bytes of output cut] ...\n" if self.dropped else ""
+        return (bytes(self.head).decode(errors="replace") + middle + bytes(self.tail).decode(errors="replace"))
+
+
+class Child:
+    """One sandboxed child process and the plain-data channel to it."""
+
+    def __init__(self, submission: Path, limits: Limits = Limits(), gpu: bool = False) -> None:
+        self.submission = Path(submission).resolve()
+        self.limits = limits
+        self.gpu = gpu
+        self.proc: subprocess.Popen | None = None
+        self.mode = "?"
+        self._replies: queue.Queue = queue.Queue()
+        self._runtime = tempfile.mkdtemp(prefix="course-runtime-")
+        self.output = _Output(limits.output_bytes)
+
+    # -- life cycle --------------------------------------------------------------------
+    def start(self) -> "Child":
+        runtime = Path(self._runtime)
+        here = Path(__file__).resolve().parent
+        for name in RUNTIME_FILES:
+            shutil.copy(here / name, runtime / name)
+        os.chmod(runtime, 0o755)
+        argv, env, self.mode = command(runtime, self.submission, gpu=self.gpu)
+        limits = self.limits
+        self.proc = subprocess.Popen(
+            argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            env=env, cwd=tempfile.gettempdir(), start_new_session=True,
+            preexec_fn=lambda: _set_limits(limits),
+        )
+        self._replies = queue.Queue()
+        threading.Thread(target=self._read_replies, args=(self.proc,), daemon=True).start()
+        threading.Thread(target=self._drain_output, args=(self.proc,), daemon=True).start()
+        ready = self._next(self.limits.startup_seconds, "starting the sandbox")
+        if ready.get("event") != "ready":
+            raise ChildDied(f"unexpected first message from the sandbox: {ready!r}"[:300])
+        return self
+
+    def close(self) -> None:
+        proc, self.proc = self.proc, None
+        if proc is None:
+            return
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        try:
+            proc.kill()
+        except ProcessLookupError:
+            pass
+        proc.wait()
+        for stream in (proc.stdin, proc.stdout, proc.stderr):
+            try:
+                stream.close()
+            except OSError:
+                pass
+
+    def cleanup(self) -> None:
+        self.close()
+        shutil.rmtree(self._runtime, ignore_errors=True)
+
+    def __enter__(self) -> "Child":
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.cleanup()
+
+    @property
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    # -- channel -----------------------------------------------------------------------
+    def _read_replies(self, proc: subprocess.Popen) -> None:
+        while True:
+            try:
+                self._replies.put(wire.read_frame(proc.stdout))
+            except EOFError:
+                self._replies.put(EOFError())
+                return
+            except (wire.WireError, OSError, ValueError) as exc:
+                self._replies.put(wire.WireError(f"garbled reply from the sandbox: {exc}"))
+                return
+
+    def _drain_output(self, proc: subprocess.Popen) -> None:
+        while True:
+            try:
+                chunk = proc.stderr.read1(65536)
+            except (OSError, ValueError):
+                return
+            if not chunk:
+                return
+            self.output.add(chunk)
+
+    def send(self, msg: dict) -> None:
+        if not self.alive:
+            raise ChildDied(self._death_reason())
+        try:
+            wire.write_frame(self.proc.stdin, msg)
+        except (BrokenPipeError, OSError):
+            raise ChildDied(self._death_reason()) from None
+
+    def _next(self, timeout: float, doing: str) -> dict:
+        try:
+            reply = self._replies.get(timeout=timeout)
+        except queue.Empty:
+            self.close()
+            raise ChildTimeout(f"{doing} did not finish within {timeout:g} s") from None
+        if isinstance(reply, BaseException):
+            reason = self._death_reason(wait=True)
+            self.close()
+            raise ChildDied(f"{doing}: {reason}")
+        if not isinstance(reply, dict):
+            self.close()
+            raise ChildDied(f"{doing}: malformed reply from the sandbox")
+        return reply
+
+    def request(self, msg: dict, timeout: float, doing: str) -> dict:
+        self.send(msg)
+        return self._next(timeout, doing)
+
+    def events(self, timeout: float, doing: str) -> dict:
+        return self._next(timeout, doing)
+
+    def _death_reason(self, wait: bool = False) -> str:
+        proc = self.proc
+        if proc is None:
+            return "the sandbox is not running"
+        if wait:
+            try:
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                return "the process stopped answering"
+        code = proc.poll()
+        if code is None:
+            return "the process stopped answering"
+        if code < 0:
+            sig = signal.Signals(-code).name
+            hint = {"SIGXCPU": " (CPU time limit)", "SIGKILL": " (killed, often the memory limit)",
+                    "SIGXFSZ": " (file size limit)", "SIGSEGV": " (crashed, often out of memory)"}.get(sig, "")
+            return f"the process was killed by {sig}{hint}"
+        return f"the process exited with status {code}"
+
+
+def wait_until(predicate, timeout: float, step: float = 0.05) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(step)
+    return predicate()

@@ -1,0 +1,182 @@
+"""A student's submission as the trusted parent sees it: notebooks found, loaded into a
+sandboxed child, and stubs callable through plain-data requests.
+
+Crashes are contained here. If a cell kills the child while loading, the child is
+restarted without that cell; if a call kills it, that call fails and the child is
+restarted, so one hostile stub costs only its own tests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from autograder import config as course_config
+from autograder import notebook
+from autograder.sandbox import Child, ChildDied, Limits
+
+RUNNABLE_ROLES = ("stub", "code")
+
+
+class StubError(AssertionError):
+    """A stub could not be called or failed: the message is meant for the student."""
+
+
+class StubCrashed(BaseException):
+    """A call killed or hung the child. A BaseException, so hypothesis does not retry it
+    while shrinking: each retry would cost a sandbox restart."""
+
+
+@dataclass
+class Loaded:
+    """One notebook in the child: which cells ran, which failed, which names exist."""
+
+    path: Path
+    cells: list[notebook.Cell]
+    errors: dict[int, str] = field(default_factory=dict)
+    bad_cells: set[int] = field(default_factory=set)  # cells that killed the child
+    names: set[str] = field(default_factory=set)
+
+    def stub_cell(self, name: str) -> notebook.Cell | None:
+        for c in self.cells:
+            if c.role == "stub" and c.grade_id == name:
+                return c
+        for c in self.cells:  # a student may have moved the def to another cell
+            if c.cell_type == "code" and name in c.defined_names():
+                return c
+        return None
+
+
+def find_notebooks(folder: Path, course: course_config.Course) -> tuple[dict[str, Path], dict[str, str]]:
+    """Notebooks in a submission: one assignment folder, or a folder of them.
+
+    Returns (found, problems): assignment id -> notebook path, and id -> why it is missing.
+    """
+    folder = Path(folder)
+    found: dict[str, Path] = {}
+    problems: dict[str, str] = {}
+    for a in course.assignments:
+        candidates = [folder / a.id / a.notebook]
+        if folder.name == a.id:
+            candidates.insert(0, folder / a.notebook)
+        hit = next((p for p in candidates if p.is_file()), None)
+        if hit:
+            found[a.id] = hit
+            continue
+        home = next((p.parent for p in candidates if p.parent.is_dir()), None)
+        if home is not None:
+            others = sorted(p.name for p in home.glob("*.ipynb"))
+            hint = f"; found {', '.join(others)} instead (notebooks must keep their names)" if others else ""
+            problems[a.id] = f"{a.id}/{a.notebook} is missing{hint}"
+    return found, problems
+
+
+class Submission:
+    """The child process for one submission, and the notebooks loaded into it."""
+
+    def __init__(self, folder: Path, course: course_config.Course, limits: Limits | None = None) -> None:
+        self.folder = Path(folder).resolve()
+        self.course = course
+        self.limits = limits or Limits()
+        self.notebooks, self.missing = find_notebooks(self.folder, course)
+        self.loaded: dict[str, Loaded] = {}
+        self.unreadable: dict[str, str] = {}
+        self.child: Child | None = None
+        self._in_child: set[str] = set()
+        self.restarts = 0
+
+    # -- child life cycle ------------------------------------------------------------------
+    def _ensure_child(self) -> Child:
+        if self.child is None or not self.child.alive:
+            if self.child is not None:
+                self.child.cleanup()
+                self.restarts += 1
+            self.child = Child(self.folder, self.limits).start()
+            self._in_child = set()
+        return self.child
+
+    def close(self) -> None:
+        if self.child is not None:
+            self.child.cleanup()
+            self.child = None
+
+    def __enter__(self) -> "Submission":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    @property
+    def output(self) -> str:
+        return self.child.output.text() if self.child else ""
+
+    # -- notebooks ---------------------------------------------------------------------------
+    def load(self, aid: str) -> Loaded:
+        """Run the notebook's stub and example cells in the child (once per child)."""
+        if aid not in self.loaded:
+            path = self.notebooks[aid]
+            try:
+                cells = notebook.load_cells(path)
+            except notebook.NotebookError as exc:
+                self.unreadable[aid] = str(exc)
+                raise StubError(str(exc)) from None
+            self.loaded[aid] = Loaded(path, cells)
+        loaded = self.loaded[aid]
+        while aid not in self._in_child:
+            child = self._ensure_child()
+            runnable = [
+                [c.index, notebook.runnable_source(c.source)]
+                for c in loaded.cells
+                if c.role in RUNNABLE_ROLES and c.index not in loaded.bad_cells
+            ]
+            child.send({"op": "load", "ns": aid, "cells": runnable})
+            current = None
+            try:
+                while True:
+                    event = child.events(self.course.time_limits.cell_seconds, "a notebook cell")
+                    if event.get("event") == "loaded":
+                        loaded.names = set(event.get("names", []))
+                        self._in_child.add(aid)
+                        break
+                    current = event.get("index")
+                    if event.get("status") == "error":
+                        loaded.errors[current] = str(event.get("error", ""))
+            except ChildDied as exc:
+                if current is None:
+                    raise StubError(f"the notebook could not be loaded: {exc}") from None
+                loaded.bad_cells.add(current)
+                label = loaded.cells[current].label
+                loaded.errors[current] = f"{label} stopped the grader's process ({exc}); it was skipped"
+        return loaded
+
+    # -- requests ----------------------------------------------------------------------------
+    def _request(self, aid: str, msg: dict, doing: str) -> dict:
+        self.load(aid)
+        child = self._ensure_child()
+        try:
+            reply = child.request({**msg, "ns": aid}, self.course.time_limits.call_seconds, doing)
+        except ChildDied as exc:
+            self._in_child.clear()
+            raise StubCrashed(f"{doing}: {exc}") from None
+        if not reply.get("ok"):
+            raise StubError(_failure_text(doing, reply))
+        return reply
+
+    def call(self, aid: str, target: str, args: list, kwargs: dict | None = None, *,
+             stand_ins: tuple[str, ...] = (), seed: int = 0, described: str = "") -> dict:
+        msg = {"op": "call", "target": target, "args": list(args), "kwargs": kwargs or {},
+               "stand_ins": list(stand_ins), "seed": seed}
+        return self._request(aid, msg, described or target)
+
+    def probe(self, aid: str, probe: str, params: dict, *, stand_ins: tuple[str, ...] = (),
+              seed: int = 0, described: str = "") -> dict:
+        msg = {"op": "probe", "probe": probe, "params": params, "stand_ins": list(stand_ins), "seed": seed}
+        return self._request(aid, msg, described or probe)["report"]
+
+
+def _failure_text(doing: str, reply: dict) -> str:
+    if reply.get("kind") == "not_implemented":
+        return f"{doing} raised NotImplementedError: not implemented yet"
+    error = str(reply.get("error", "")).strip()
+    return f"{doing} raised an error:\n{error}" if error else f"{doing} failed"

@@ -1,0 +1,164 @@
+"""Plain data across the sandbox boundary: JSON for structure, safetensors for tensors.
+
+Nothing that crosses is ever unpickled or executed. The child reports the exact type of
+what a stub returned; the trusted parent rebuilds fresh tensors from raw bytes, so a
+tensor subclass, an overridden __eq__ or a __reduce__ payload has nothing to hook into.
+
+This module is imported on both sides and must only need the standard library, torch
+and safetensors.
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+from dataclasses import dataclass
+from typing import Any, BinaryIO
+
+import torch
+from safetensors.torch import load as st_load
+from safetensors.torch import save as st_save
+
+MAX_FRAME = 256 * 1024 * 1024
+MAX_DEPTH = 8
+MAX_ITEMS = 10_000
+
+
+class WireError(ValueError):
+    """A frame that is not well-formed plain data."""
+
+
+@dataclass(frozen=True)
+class Foreign:
+    """Something that is not plain data; only its type name and a short repr come back."""
+
+    type_name: str
+    text: str
+
+    def __repr__(self) -> str:
+        return f"<{self.type_name}: {self.text}>"
+
+
+@dataclass(frozen=True)
+class ArrayLike:
+    """A tensor-valued object of a type other than exactly torch.Tensor (numpy, subclass)."""
+
+    type_name: str
+    tensor: torch.Tensor
+
+    def __repr__(self) -> str:
+        return f"{self.type_name}({self.tensor.tolist()!r})" if self.tensor.numel() <= 16 else f"<{self.type_name}>"
+
+
+def type_name(obj: Any) -> str:
+    t = type(obj)
+    module = t.__module__
+    return t.__qualname__ if module == "builtins" else f"{module}.{t.__qualname__}"
+
+
+def _encode(obj: Any, tensors: dict[str, torch.Tensor], depth: int) -> Any:
+    if depth > MAX_DEPTH:
+        return {"__foreign__": "nesting too deep", "repr": ""}
+    t = type(obj)
+    if obj is None or t in (bool, int, str):
+        return obj
+    if t is float:
+        return {"__float__": repr(obj)}  # keeps nan/inf exact
+    if isinstance(obj, torch.Tensor) or type_name(obj) == "numpy.ndarray":
+        key = f"t{len(tensors)}"
+        tensor = obj if isinstance(obj, torch.Tensor) else torch.from_numpy(obj.copy())
+        name = "torch.Tensor" if t in (torch.Tensor, torch.nn.Parameter) else type_name(obj)
+        tensors[key] = torch.Tensor._make_subclass(torch.Tensor, tensor.detach(), False).cpu().contiguous().clone()
+        return {"__tensor__": key, "type": name}
+    if t is torch.Size:
+        t = tuple
+    if t in (list, tuple):
+        items = [_encode(x, tensors, depth + 1) for x in list(obj)[:MAX_ITEMS]]
+        return items if t is list else {"__tuple__": items}
+    if t is dict:
+        return {"__dict__": [[str(k), _encode(v, tensors, depth + 1)] for k, v in list(obj.items())[:MAX_ITEMS]]}
+    # numpy scalars and other numbers: report the type, keep the value.
+    if hasattr(obj, "item") and type(obj).__module__ == "numpy":
+        return {"__numpy_scalar__": type_name(obj), "value": _encode(obj.item(), tensors, depth + 1)}
+    try:
+        text = repr(obj)[:200]
+    except BaseException:  # noqa: BLE001 - a hostile __repr__ must not break encoding
+        text = "?"
+    return {"__foreign__": type_name(obj), "repr": text}
+
+
+def encode(obj: Any) -> bytes:
+    tensors: dict[str, torch.Tensor] = {}
+    tree = _encode(obj, tensors, 0)
+    header = json.dumps(tree).encode()
+    blob = st_save(tensors) if tensors else b""
+    return struct.pack("<II", len(header), len(blob)) + header + blob
+
+
+def _decode(node: Any, tensors: dict[str, torch.Tensor]) -> Any:
+    if node is None or type(node) in (bool, int, str):
+        return node
+    if type(node) is list:
+        return [_decode(x, tensors) for x in node]
+    if type(node) is not dict:
+        raise WireError(f"unexpected JSON node {type(node).__name__}")
+    if "__float__" in node:
+        return float(node["__float__"])
+    if "__tensor__" in node:
+        tensor = tensors.get(node["__tensor__"])
+        if tensor is None:
+            raise WireError("tensor reference without data")
+        name = str(node.get("type", "?"))
+        return tensor if name == "torch.Tensor" else ArrayLike(name, tensor)
+    if "__tuple__" in node:
+        return tuple(_decode(x, tensors) for x in node["__tuple__"])
+    if "__dict__" in node:
+        return {str(k): _decode(v, tensors) for k, v in node["__dict__"]}
+    if "__numpy_scalar__" in node:
+        return Foreign(str(node["__numpy_scalar__"]), repr(_decode(node.get("value"), tensors)))
+    if "__foreign__" in node:
+        return Foreign(str(node["__foreign__"]), str(node.get("repr", ""))[:200])
+    raise WireError(f"unknown node keys {sorted(node)[:5]}")
+
+
+def decode(frame: bytes) -> Any:
+    if len(frame) < 8:
+        raise WireError("short frame")
+    n_header, n_blob = struct.unpack("<II", frame[:8])
+    if 8 + n_header + n_blob != len(frame):
+        raise WireError("frame length mismatch")
+    try:
+        tree = json.loads(frame[8 : 8 + n_header])
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise WireError(f"bad JSON: {exc}") from None
+    try:
+        tensors = st_load(frame[8 + n_header :]) if n_blob else {}
+    except Exception as exc:  # safetensors raises its own error types
+        raise WireError(f"bad tensor data: {exc}") from None
+    return _decode(tree, tensors)
+
+
+def write_frame(stream: BinaryIO, obj: Any) -> None:
+    payload = encode(obj)
+    stream.write(struct.pack("<Q", len(payload)) + payload)
+    stream.flush()
+
+
+def read_frame(stream: BinaryIO) -> Any:
+    """Read one frame; EOFError when the other side is gone."""
+    head = _read_exact(stream, 8)
+    (size,) = struct.unpack("<Q", head)
+    if size > MAX_FRAME:
+        raise WireError(f"frame of {size} bytes exceeds the {MAX_FRAME} byte limit")
+    return decode(_read_exact(stream, size))
+
+
+def _read_exact(stream: BinaryIO, n: int) -> bytes:
+    chunks, remaining = [], n
+    while remaining:
+        chunk = stream.read(remaining)
+        if not chunk:
+            raise EOFError("stream closed")
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
