@@ -9,6 +9,7 @@ worked examples keep the output students should compare against.
 from __future__ import annotations
 
 import logging
+import re
 import os
 import sys
 import shutil
@@ -144,12 +145,32 @@ def generate(
             coursedir.assignment_id = aid
             converter = GenerateAssignment(coursedir=coursedir, config=c)
             converter.force = True
+            captured = _Captured()
+            converter.log.addHandler(captured)
             converter.log.setLevel(logging.WARNING)
+            converter.log.propagate = False
             try:
                 converter.start()
             except Exception as exc:
-                raise ReleaseError(f"nbgrader could not generate {aid}: {exc}") from exc
+                raise ReleaseError(f"nbgrader could not generate {aid}: {captured.reason() or exc}") from None
+            finally:
+                converter.log.removeHandler(captured)
     return release_dir
+
+
+class _Captured(logging.Handler):
+    """Keeps nbgrader's error log so the real reason reaches the instructor, not 'see above'."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.extend(str(record.getMessage()).splitlines())
+
+    def reason(self) -> str:
+        errors = [line for line in self.lines if re.match(r"^[\w.]+(Error|Exception): ", line)]
+        return errors[-1] if errors else ""
 
 
 def _tools_on_path() -> None:

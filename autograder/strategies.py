@@ -79,3 +79,77 @@ def pooling_case(draw, max_side: int = 9):
     padding = pad if pad[0] != pad[1] or draw(st.booleans()) else pad[0]
     stride = draw(st.one_of(st.none(), int_or_pair(1, 3)))
     return draw(tensors(lead + (H, W), dtype)), pool, padding, stride
+
+
+# ---------------------------------------------------------------- 7.1, 7.3, 7.4, 7.5
+def _int_or_pair_of(draw, value: tuple[int, int]):
+    """`value` as the student may be given it: an int when both entries agree (sometimes), else the pair."""
+    return value[0] if value[0] == value[1] and draw(st.booleans()) else value
+
+
+@st.composite
+def conv_shape_case(draw, max_side: int = MAX_SIDE):
+    """input_size, kernel_size, padding, stride (each int or pair) with n + 2p >= k per dimension.
+
+    Kernels may be larger than the unpadded input, as long as the padding makes them fit."""
+    n = (draw(st.integers(1, max_side)), draw(st.integers(1, max_side)))
+    p = (draw(st.integers(0, 3)), draw(st.integers(0, 3)))
+    s = (draw(st.integers(1, 4)), draw(st.integers(1, 4)))
+    k = tuple(draw(st.integers(1, min(n[d] + 2 * p[d], 7))) for d in range(2))
+    return tuple(_int_or_pair_of(draw, v) for v in (n, k, p, s))
+
+
+@st.composite
+def oversized_kernel_case(draw, max_side: int = 6):
+    """X, K, padding, stride where K is taller or wider than X and only the padding makes it fit."""
+    dtype = draw(DTYPES)
+    n = (draw(st.integers(1, max_side)), draw(st.integers(1, max_side)))
+    p = (draw(st.integers(1, 3)), draw(st.integers(0, 3)))
+    if draw(st.booleans()):
+        n, p = n[::-1], p[::-1]
+    k = tuple(draw(st.integers(1, n[d] + 2 * p[d])) for d in range(2))
+    if k[0] <= n[0] and k[1] <= n[1]:  # make at least one dimension overhang the input
+        d = 0 if p[0] > 0 else 1
+        k = tuple(n[e] + p[e] if e == d else k[e] for e in range(2))
+    s = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    return (draw(tensors(n, dtype)), draw(tensors(k, dtype)), _int_or_pair_of(draw, p), _int_or_pair_of(draw, s))
+
+
+@st.composite
+def multi_channel_case(draw, max_side: int = 7, one_by_one: bool = False):
+    """X (c_i, h, w) and K (c_o, c_i, k_h, k_w) with 1 to 4 channels each; 1x1 kernels if asked."""
+    c_i, c_o = draw(channel_counts), draw(channel_counts)
+    if not one_by_one:
+        return draw(image_and_kernel(max_side=max_side, channels=(c_i, c_o)))
+    dtype = draw(DTYPES)
+    h, w = draw(st.integers(1, max_side)), draw(st.integers(1, max_side))
+    return draw(tensors((c_i, h, w), dtype)), draw(tensors((c_o, c_i, 1, 1), dtype))
+
+
+pool_modes = st.sampled_from(["max", "avg"])
+
+
+@st.composite
+def pool2d_case(draw, max_side: int = 8):
+    """X (H, W) and a pool size (int or pair) that fits into it: stride 1, no padding."""
+    dtype = draw(DTYPES)
+    H, W = draw(st.integers(1, max_side)), draw(st.integers(1, max_side))
+    p = (draw(st.integers(1, min(H, 4))), draw(st.integers(1, min(W, 4))))
+    return draw(tensors((H, W), dtype)), _int_or_pair_of(draw, p)
+
+
+@st.composite
+def negative_padded_pooling_case(draw, max_side: int = 6):
+    """X (H, W) of strictly negative values, a pool size of at least 2 and a non-zero padding
+    (at most half the window, as torch requires): zero padding and -inf padding disagree here."""
+    dtype = draw(DTYPES)
+    H, W = draw(st.integers(1, max_side)), draw(st.integers(1, max_side))
+    p = (draw(st.integers(2, 4)), draw(st.integers(2, 4)))
+    pad = (draw(st.integers(1, p[0] // 2)), draw(st.integers(0, p[1] // 2)))
+    if draw(st.booleans()):
+        p, pad = p[::-1], pad[::-1]
+    pad = tuple(max(pad[d], (p[d] - n + 1) // 2) for d, n in enumerate((H, W)))  # the window must fit
+    X = draw(tensors((H, W), dtype))
+    X = -X.abs() - 0.25
+    stride = draw(st.one_of(st.none(), int_or_pair(1, 3)))
+    return X, _int_or_pair_of(draw, p), _int_or_pair_of(draw, pad), stride

@@ -1,1 +1,69 @@
-"""Hidden tests for dense_to_conv (to be written)."""
+"""Hidden tests for 7.1: dense_layer_params and conv_layer_params."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+from torch import nn
+
+from autograder import checks
+from autograder import strategies as s
+from autograder.hidden import Student, hidden_test
+
+A = "01_dense_to_conv"
+
+
+def _count(layer: nn.Module) -> int:
+    return sum(p.numel() for p in layer.parameters())
+
+
+def _conv_count(kernel_size, in_channels: int, out_channels: int) -> int:
+    k_h, k_w = s.as_pair(kernel_size)
+    return k_h * k_w * in_channels * out_channels + out_channels
+
+
+@hidden_test(A, "dense_layer_params_matches_torch", "dense_layer_params", examples=25)
+@given(height=st.integers(1, 8), width=st.integers(1, 8), hidden=st.integers(1, 16))
+def dense_layer_params_matches_torch(student: Student, height, width, hidden):
+    r = student.call("dense_layer_params", height, width, hidden)
+    expected = _count(nn.Linear(height * width, hidden))
+    checks.integer(r.value, expected, f"{r.described} (nn.Linear({height * width}, {hidden}) has {expected} parameters)")
+
+
+@hidden_test(A, "dense_layer_params_large_layers", "dense_layer_params", examples=15)
+@given(height=st.integers(1, 5000), width=st.integers(1, 5000), hidden=st.integers(1, 100_000))
+def dense_layer_params_large_layers(student: Student, height, width, hidden):
+    # Megapixel layers: far too large to build, the count must come from arithmetic.
+    r = student.call("dense_layer_params", height, width, hidden)
+    checks.integer(r.value, height * width * hidden + hidden, r.described)
+
+
+@hidden_test(A, "conv_layer_params_matches_torch", "conv_layer_params", examples=30)
+@given(kernel_size=s.int_or_pair(1, 5), in_channels=st.integers(1, 6), out_channels=st.integers(1, 8),
+       by_keyword=st.booleans())
+def conv_layer_params_matches_torch(student: Student, kernel_size, in_channels, out_channels, by_keyword):
+    if by_keyword:
+        r = student.call("conv_layer_params", kernel_size, in_channels=in_channels, out_channels=out_channels)
+    else:
+        r = student.call("conv_layer_params", kernel_size, in_channels, out_channels)
+    expected = _count(nn.Conv2d(in_channels, out_channels, kernel_size))
+    checks.integer(r.value, expected,
+                   f"{r.described} (nn.Conv2d({in_channels}, {out_channels}, {kernel_size}) has {expected} parameters)")
+
+
+@hidden_test(A, "conv_layer_params_defaults", "conv_layer_params", examples=15)
+@given(kernel_size=s.int_or_pair(1, 7), channels=st.integers(2, 8))
+def conv_layer_params_defaults(student: Student, kernel_size, channels):
+    r = student.call("conv_layer_params", kernel_size)
+    checks.integer(r.value, _conv_count(kernel_size, 1, 1), f"{r.described} (one input and one output channel by default)")
+    r = student.call("conv_layer_params", kernel_size, out_channels=channels)
+    checks.integer(r.value, _conv_count(kernel_size, 1, channels), f"{r.described} (in_channels defaults to 1)")
+    r = student.call("conv_layer_params", kernel_size, in_channels=channels)
+    checks.integer(r.value, _conv_count(kernel_size, channels, 1), f"{r.described} (out_channels defaults to 1)")
+
+
+@hidden_test(A, "conv_layer_params_large_layers", "conv_layer_params", examples=15)
+@given(kernel_size=s.int_or_pair(1, 11), in_channels=st.integers(1, 2048), out_channels=st.integers(1, 4096))
+def conv_layer_params_large_layers(student: Student, kernel_size, in_channels, out_channels):
+    r = student.call("conv_layer_params", kernel_size, in_channels, out_channels)
+    checks.integer(r.value, _conv_count(kernel_size, in_channels, out_channels), r.described)

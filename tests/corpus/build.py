@@ -1,0 +1,62 @@
+"""Build submissions for the grader's own tests from the released notebooks.
+
+A submission starts as the student version in assignments/ with every stub answered by
+the reference solution (markers removed, as a student's file would be); then one stub's
+cell is replaced by a corpus file: a correct alternative, a one-bug mutant, or a hostile
+submission. Corpus files hold exactly one cell's source and name their target in their
+file name: `<stub>__<what>.py`.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+
+from autograder import config
+from autograder.notebook import load_cells
+
+ROOT = Path(__file__).resolve().parents[2]
+CORPUS = Path(__file__).resolve().parent
+_MARKER = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$")
+
+
+def strip_markers(source: str) -> str:
+    return "\n".join(line for line in source.splitlines() if not _MARKER.match(line))
+
+
+def stub_assignment(stub: str, course: config.Course) -> str:
+    for a in course.assignments:
+        cells = load_cells(course.solutions_dir / a.id / a.notebook)
+        if any(c.role == "stub" and c.grade_id == stub for c in cells):
+            return a.id
+    raise KeyError(f"no assignment has a stub named {stub}")
+
+
+def answered_notebook(course: config.Course, aid: str, replace: dict[str, str] | None = None) -> nbformat.NotebookNode:
+    """The released notebook with every stub answered by the solution, except those in `replace`."""
+    a = course.assignment(aid)
+    solution = {c.grade_id: c.source for c in load_cells(course.solutions_dir / aid / a.notebook) if c.role == "stub"}
+    nb = nbformat.read(course.assignments_dir / aid / a.notebook, as_version=4)
+    for cell in nb.cells:
+        gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if cell.metadata.get("nbgrader", {}).get("solution") and cell.cell_type == "code":
+            cell.source = (replace or {}).get(gid, strip_markers(solution[gid]))
+    return nb
+
+
+def write_submission(folder: Path, course: config.Course, aid: str, replace: dict[str, str] | None = None) -> Path:
+    a = course.assignment(aid)
+    target = Path(folder) / aid / a.notebook
+    target.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(answered_notebook(course, aid, replace), target)
+    return target
+
+
+def corpus_files(kind: str) -> list[Path]:
+    return sorted(p for p in (CORPUS / kind).glob("*.py"))
+
+
+def target_of(path: Path) -> str:
+    return path.stem.split("__", 1)[0]

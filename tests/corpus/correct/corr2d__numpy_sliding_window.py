@@ -1,0 +1,9 @@
+# numpy round trip: sliding_window_view plus tensordot, converted back with torch.from_numpy.
+import numpy as np
+import torch
+
+
+def corr2d(X, K):
+    x, k = X.detach().cpu().numpy(), K.detach().cpu().numpy()
+    windows = np.lib.stride_tricks.sliding_window_view(x, k.shape)
+    return torch.from_numpy(np.tensordot(windows, k, axes=([2, 3], [0, 1])).copy())

@@ -1,0 +1,4 @@
+# Bug: one kernel per output channel, as if every layer had a single input channel.
+def conv_layer_params(kernel_size, in_channels=1, out_channels=1):
+    k_h, k_w = (kernel_size, kernel_size) if isinstance(kernel_size, int) else kernel_size
+    return k_h * k_w * out_channels + out_channels

@@ -1,0 +1,8 @@
+# Bug: the height stride is used for the width as well.
+def conv_output_shape(input_size, kernel_size, padding=0, stride=1):
+    def pair(v):
+        return (v, v) if isinstance(v, int) else tuple(v)
+
+    (n_h, n_w), (k_h, k_w) = pair(input_size), pair(kernel_size)
+    (p_h, p_w), (s_h, s_w) = pair(padding), pair(stride)
+    return ((n_h + 2 * p_h - k_h) // s_h + 1, (n_w + 2 * p_w - k_w) // s_h + 1)

@@ -1,0 +1,88 @@
+"""course.yaml is validated on load, and errors name the bad key."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from autograder import config
+
+
+def _write(tmp_path, data) -> str:
+    path = tmp_path / "course.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return str(path)
+
+
+@pytest.fixture
+def raw(root):
+    return yaml.safe_load((root / "course.yaml").read_text())
+
+
+def test_real_course_loads_with_seven_assignments_in_order(course):
+    assert [a.id for a in course.assignments] == [
+        "01_dense_to_conv", "02_convolutions", "03_padding_stride", "04_channels",
+        "05_pooling", "06_lenet", "07_modern_blocks",
+    ]
+    assert all(a.checks for a in course.assignments)
+
+
+def test_unknown_key_is_named(tmp_path, raw):
+    raw["assignments"][1]["pionts"] = 3
+    with pytest.raises(config.CourseConfigError, match=r"assignments\.1\.pionts"):
+        config.load(_write(tmp_path, raw))
+
+
+def test_wrong_type_is_named(tmp_path, raw):
+    raw["lenet"]["epochs"] = "ten"
+    with pytest.raises(config.CourseConfigError, match=r"lenet\.epochs"):
+        config.load(_write(tmp_path, raw))
+
+
+def test_missing_required_key_is_named(tmp_path, raw):
+    del raw["lenet"]["threshold"]
+    with pytest.raises(config.CourseConfigError, match=r"lenet\.threshold"):
+        config.load(_write(tmp_path, raw))
+
+
+def test_non_positive_points_are_refused(tmp_path, raw):
+    raw["assignments"][0]["checks"]["check_dense_layer_params"] = 0
+    with pytest.raises(config.CourseConfigError, match="check_dense_layer_params"):
+        config.load(_write(tmp_path, raw))
+
+
+def test_duplicate_assignment_ids_are_refused(tmp_path, raw):
+    raw["assignments"].append(dict(raw["assignments"][0]))
+    with pytest.raises(config.CourseConfigError, match="appears twice"):
+        config.load(_write(tmp_path, raw))
+
+
+def test_invalid_yaml_names_the_file(tmp_path):
+    path = tmp_path / "course.yaml"
+    path.write_text("id: [unclosed\n")
+    with pytest.raises(config.CourseConfigError, match="not valid YAML"):
+        config.load(path)
+
+
+def test_partial_credit_ladder(tmp_path, raw):
+    course = config.load(_write(tmp_path, raw))
+    p = course.lenet
+    assert p.credit(p.threshold) == 1.0
+    rungs = sorted(p.partial_credit, key=lambda r: r.accuracy)
+    assert p.credit(rungs[0].accuracy - 0.01) == 0.0
+    assert p.credit(rungs[-1].accuracy) == rungs[-1].fraction
+
+
+def test_partial_credit_rung_above_threshold_is_refused(tmp_path, raw):
+    raw["lenet"]["partial_credit"] = [{"accuracy": raw["lenet"]["threshold"] + 0.01, "fraction": 0.5}]
+    with pytest.raises(config.CourseConfigError, match="partial_credit"):
+        config.load(_write(tmp_path, raw))
+
+
+def test_data_root_is_relative_to_course_file_and_env_overrides(tmp_path, raw, monkeypatch):
+    raw["data_root"] = "somewhere"
+    course = config.load(_write(tmp_path, raw))
+    monkeypatch.delenv(config.DATA_ROOT_ENV, raising=False)
+    assert course.data_path() == (tmp_path / "somewhere").resolve()
+    monkeypatch.setenv(config.DATA_ROOT_ENV, str(tmp_path / "elsewhere"))
+    assert course.data_path() == tmp_path / "elsewhere"
