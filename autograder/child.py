@@ -271,20 +271,28 @@ def probe_init(ns: dict, p: dict) -> dict:
 
 def probe_summary(ns: dict, p: dict) -> dict:
     net = _spec_net(p["spec"])
+    for i in p.get("eval", []):  # layers put in eval mode first, so a net of mixed modes can be given
+        net[i].eval()
+    modes = [m.training for m in net.modules()]
     before = {k: v.detach().clone() for k, v in net.state_dict().items()}
     result = _lookup(ns, "layer_summary")(net, tuple(p["input_shape"]))
     changed = any(not torch.equal(before[k], v) for k, v in net.state_dict().items())
-    return {"result": result, "changed": changed}
+    return {"result": result, "changed": changed, "modes_before": modes, "modes_after": [m.training for m in net.modules()]}
 
 
 def probe_accuracy(ns: dict, p: dict) -> dict:
-    net = nn.Linear(p["weight"].shape[1], p["weight"].shape[0])
-    with torch.no_grad():
-        net.weight.copy_(p["weight"])
-        net.bias.copy_(p["bias"])
+    if p.get("weight") is None:  # a net without parameters: each X already holds the logits
+        net = nn.Identity()
+    else:
+        net = nn.Linear(p["weight"].shape[1], p["weight"].shape[0])
+        with torch.no_grad():
+            net.weight.copy_(p["weight"])
+            net.bias.copy_(p["bias"])
+    calls = []  # (training, grad enabled) at every forward pass
+    net.register_forward_pre_hook(lambda m, inp: calls.append([m.training, torch.is_grad_enabled()]))
     batches = [(X, y) for X, y in zip(p["xs"], p["ys"])]
     kwargs = {"device": p["device"]} if "device" in p else {}
-    return {"result": _lookup(ns, "evaluate_accuracy")(net, batches, **kwargs)}
+    return {"result": _lookup(ns, "evaluate_accuracy")(net, batches, **kwargs), "calls": calls}
 
 
 PROBES = {"module": probe_module, "init": probe_init, "summary": probe_summary, "accuracy": probe_accuracy}

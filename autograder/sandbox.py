@@ -8,6 +8,7 @@ start, limits alone remain and a loud warning says so.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import queue
@@ -30,6 +31,12 @@ log = logging.getLogger(__name__)
 
 SANDBOX_ENV = "COURSE_SANDBOX"  # "bwrap", "rlimits" or "auto" (default)
 NOBODY = 65534
+# Root outside drops each child to a uid of its own, not to the shared `nobody`: RLIMIT_NPROC
+# counts every process of a uid machine-wide, so with one shared uid a fork bomb in one
+# sandbox (zombies included) left every other concurrently graded child unable to start a
+# thread or process. Per-child uids are 2**30 + (grader pid << 8) + a per-process counter:
+# unique among live grader processes (pid_max <= 2**22), far above real accounts, below 2**31.
+CHILD_UID_BASE = 1 << 30
 RUNTIME_FILES = ("child.py", "wire.py")
 GiB = 1024**3
 
@@ -191,6 +198,13 @@ def _set_limits(limits: Limits) -> None:
     cap(resource.RLIMIT_CORE, 0)
 
 
+_uid_counter = itertools.count()
+
+
+def _child_uid() -> int:
+    return CHILD_UID_BASE + ((os.getpid() & 0x3FFFFF) << 8) + (next(_uid_counter) & 0xFF)
+
+
 def command(runtime: Path, submission: Path, *, gpu: bool = False) -> tuple[list[str], dict[str, str] | None, str]:
     """The argv (and environment) that starts the child, and the sandbox mode used."""
     python = [sys.executable, "-E", "-s", "-B"]
@@ -198,8 +212,12 @@ def command(runtime: Path, submission: Path, *, gpu: bool = False) -> tuple[list
     if kind == "bwrap":
         argv = [shutil.which("bwrap") or "bwrap", *_bwrap_args(runtime, submission, gpu=gpu)]
         if os.geteuid() == 0:
-            # Root outside: drop to nobody for real, so RLIMIT_NPROC applies and no capability is left.
-            argv += ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups",
+            # Root outside: drop to an unprivileged uid for real (one per child, see CHILD_UID_BASE),
+            # so RLIMIT_NPROC applies to this child alone and no capability is left.
+            uid = _child_uid()
+            # That uid has no passwd entry: name it, so getpass.getuser() (torch.compile's cache) works.
+            argv += ["--setenv", "USER", "student", "--setenv", "LOGNAME", "student"]
+            argv += ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
                      "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs"]
         return [*argv, *python, "/grader/child.py"], None, kind
     env = {**os.environ, **_child_env(gpu), "PYTHONPATH": ""}

@@ -153,3 +153,116 @@ def negative_padded_pooling_case(draw, max_side: int = 6):
     X = -X.abs() - 0.25
     stride = draw(st.one_of(st.none(), int_or_pair(1, 3)))
     return X, _int_or_pair_of(draw, p), _int_or_pair_of(draw, pad), stride
+
+
+# --------------------------------------------------------------------- 7.6 LeNet
+# Networks travel to the sandbox as data: [[nn class name, positional args], ...].
+
+@st.composite
+def init_nets(draw, big: bool = False):
+    """A spec net mixing Conv2d and Linear layers (at least one) with parameter-free layers and
+    normalisation layers. big=True draws layers large enough for their spread to be measured."""
+    lo, hi = (40, 300) if big else (1, 64)
+    c_lo, c_hi = (8, 32) if big else (1, 16)
+    weighted = st.one_of(
+        st.tuples(st.just("Conv2d"), st.tuples(st.integers(c_lo, c_hi), st.integers(c_lo, c_hi),
+                                                st.one_of(st.integers(1, 5), st.tuples(st.integers(1, 5), st.integers(1, 5))))),
+        st.tuples(st.just("Linear"), st.tuples(st.integers(lo, hi), st.integers(lo, hi))),
+    )
+    other = st.one_of(
+        st.tuples(st.sampled_from(["ReLU", "Sigmoid", "Flatten", "Dropout"]), st.just(())),
+        st.tuples(st.sampled_from(["MaxPool2d", "AvgPool2d"]), st.tuples(st.integers(1, 3))),
+        st.tuples(st.sampled_from(["BatchNorm2d", "BatchNorm1d", "LayerNorm"]), st.tuples(st.integers(1, 16))),
+    )
+    layers = draw(st.lists(st.one_of(weighted, other), min_size=1, max_size=6))
+    layers.insert(draw(st.integers(0, len(layers))), draw(weighted))
+    return [[kind, [list(a) if isinstance(a, tuple) else a for a in args]] for kind, args in layers]
+
+
+@st.composite
+def summary_nets(draw):
+    """(spec, input_shape): a shape-consistent stack of conv-stage layers, then optionally a
+    Flatten and dense layers. Batch norm only where a batch holds more than one value per channel."""
+    n, c, h, w = draw(st.integers(1, 3)), draw(st.integers(1, 4)), draw(st.integers(3, 12)), draw(st.integers(3, 12))
+    input_shape = (n, c, h, w)
+    spec = []
+    for _ in range(draw(st.integers(1, 5))):
+        kind = draw(st.sampled_from(["Conv2d", "Conv2d", "ReLU", "Sigmoid", "MaxPool2d", "AvgPool2d", "BatchNorm2d"]))
+        if kind == "Conv2d":
+            k = draw(st.integers(1, min(5, h + 2, w + 2)))
+            pad = draw(st.integers(0, k // 2))
+            if h + 2 * pad < k or w + 2 * pad < k:
+                pad = k // 2
+            if h + 2 * pad < k or w + 2 * pad < k:
+                k, pad = 1, 0
+            out, stride = draw(st.integers(1, 6)), draw(st.integers(1, 2))
+            spec.append(["Conv2d", [c, out, k, stride, pad]])
+            c, h, w = out, (h + 2 * pad - k) // stride + 1, (w + 2 * pad - k) // stride + 1
+        elif kind in ("MaxPool2d", "AvgPool2d"):
+            if min(h, w) < 2:
+                continue
+            k = draw(st.integers(2, min(3, h, w)))
+            spec.append([kind, [k]])
+            h, w = h // k, w // k
+        elif kind == "BatchNorm2d":
+            if n * h * w > 1:
+                spec.append(["BatchNorm2d", [c]])
+        else:
+            spec.append([kind, []])
+    if draw(st.booleans()):
+        spec.append(["Flatten", []])
+        features = c * h * w
+        for _ in range(draw(st.integers(0, 3))):
+            kind = draw(st.sampled_from(["Linear", "Linear", "ReLU", "BatchNorm1d"]))
+            if kind == "Linear":
+                out = draw(st.integers(1, 12))
+                spec.append(["Linear", [features, out]])
+                features = out
+            elif kind == "BatchNorm1d":
+                if n > 1:
+                    spec.append(["BatchNorm1d", [features]])
+            else:
+                spec.append(["ReLU", []])
+    return spec, input_shape
+
+
+@st.composite
+def accuracy_batches(draw):
+    """Batches of uneven sizes for a q-class problem, as (sizes, predictions, labels, permutation):
+    the grader builds inputs whose predicted class is known exactly (no ties)."""
+    q = draw(st.integers(2, 5))
+    sizes = draw(st.lists(st.integers(1, 9), min_size=1, max_size=6))
+    n = sum(sizes)
+    preds = draw(st.lists(st.integers(0, q - 1), min_size=n, max_size=n))
+    shifts = draw(st.lists(st.sampled_from([0, 0] + list(range(1, q))), min_size=n, max_size=n))
+    labels = [(p + s) % q for p, s in zip(preds, shifts)]
+    perm = draw(st.permutations(list(range(q))))
+    return sizes, preds, labels, list(perm)
+
+
+@st.composite
+def batched_pooling_case(draw, max_side: int = 6):
+    """Like pooling_case, but X always has one or two leading dimensions of size 2 or 3."""
+    X, pool_size, padding, stride = draw(pooling_case(max_side=max_side))
+    lead = tuple(draw(st.lists(st.integers(2, 3), min_size=1, max_size=2)))
+    return draw(tensors(lead + tuple(X.shape[-2:]), X.dtype)), pool_size, padding, stride
+
+
+# -------------------------------------------------------------- modern CNN blocks
+@st.composite
+def block_cases(draw, max_side: int = 9, same_channels: bool | None = None, strides=(1, 2)):
+    """(batch, in_channels, out_channels, height, width, stride, seed) for a block's forward pass.
+    The batch holds at least two examples, so batch norm in training mode always has statistics."""
+    n = draw(st.integers(2, 3))
+    c_in = draw(st.integers(1, 6))
+    c_out = c_in if same_channels else draw(st.integers(1, 6).filter(lambda c: same_channels is None or c != c_in))
+    h, w = draw(st.integers(1, max_side)), draw(st.integers(1, max_side))
+    return n, c_in, c_out, h, w, draw(st.sampled_from(list(strides))), draw(st.integers(0, 2**16))
+
+
+@st.composite
+def leading_dims_tensors(draw, max_lead: int = 2, max_side: int = 7):
+    """X (..., H, W) with 0 to max_lead leading dimensions, float32 or float64."""
+    lead = tuple(draw(st.lists(st.integers(1, 3), min_size=0, max_size=max_lead)))
+    h, w = draw(st.integers(1, max_side)), draw(st.integers(1, max_side))
+    return draw(tensors(lead + (h, w)))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Union
 
 from autograder import config as course_config
 from autograder import notebook
@@ -151,28 +151,36 @@ class Submission:
         return loaded
 
     # -- requests ----------------------------------------------------------------------------
-    def _request(self, aid: str, msg: dict, doing: str) -> dict:
+    def _request(self, aid: str, msg: dict, doing: Described) -> dict:
+        """One request; `doing` names it for messages and is only rendered when one is needed."""
         self.load(aid)
         child = self._ensure_child()
         try:
-            reply = child.request({**msg, "ns": aid}, self.course.time_limits.call_seconds, doing)
+            reply = child.request({**msg, "ns": aid}, self.course.time_limits.call_seconds, "the call")
         except ChildDied as exc:
             self._in_child.clear()
-            raise StubCrashed(f"{doing}: {exc}") from None
+            raise StubCrashed(f"{_render(doing)}: {exc}") from None
         if not reply.get("ok"):
-            raise StubError(_failure_text(doing, reply))
+            raise StubError(_failure_text(_render(doing), reply))
         return reply
 
     def call(self, aid: str, target: str, args: list, kwargs: dict | None = None, *,
-             stand_ins: tuple[str, ...] = (), seed: int = 0, described: str = "") -> dict:
+             stand_ins: tuple[str, ...] = (), seed: int = 0, described: Described = "") -> dict:
         msg = {"op": "call", "target": target, "args": list(args), "kwargs": kwargs or {},
                "stand_ins": list(stand_ins), "seed": seed}
         return self._request(aid, msg, described or target)
 
     def probe(self, aid: str, probe: str, params: dict, *, stand_ins: tuple[str, ...] = (),
-              seed: int = 0, described: str = "") -> dict:
+              seed: int = 0, described: Described = "") -> dict:
         msg = {"op": "probe", "probe": probe, "params": params, "stand_ins": list(stand_ins), "seed": seed}
         return self._request(aid, msg, described or probe)["report"]
+
+
+Described = Union[str, Callable[[], str]]
+
+
+def _render(doing: Described) -> str:
+    return doing() if callable(doing) else doing
 
 
 def _failure_text(doing: str, reply: dict) -> str:

@@ -76,7 +76,12 @@ class Returned:
     value: Any
     args_after: list
     ops: list[str]
-    described: str
+    describe: Callable[[], str]
+
+    @property
+    def described(self) -> str:
+        """The call in the student's terms; built only when a message needs it (reprs are slow)."""
+        return self.describe()
 
 
 @dataclass
@@ -104,7 +109,10 @@ class Student:
 
     def call(self, target: str, *args: Any, **kwargs: Any) -> Returned:
         self._check_time()
-        described = self.describe(target, args, kwargs)
+
+        def described() -> str:
+            return self.describe(target, args, kwargs)
+
         reply = self.submission.call(self.assignment, target, list(args), kwargs,
                                      stand_ins=self.stand_ins, described=described)
         self.ops.setdefault(target, set()).update(reply.get("ops", []))

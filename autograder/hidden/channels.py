@@ -1,1 +1,94 @@
-"""Hidden tests for channels (to be written)."""
+"""Hidden tests for 7.4: corr2d_multi_in, corr2d_multi_in_out and corr2d_multi_in_out_1x1.
+
+The notebook gives corr2d and asks students to build on it (and on corr2d_multi_in), so
+those run as the grader's stand-ins here: a wrong earlier stub costs its own points only.
+"""
+
+from __future__ import annotations
+
+from hypothesis import given
+
+from autograder import checks, oracles
+from autograder import strategies as s
+from autograder.hidden import Student, hidden_test
+
+A = "04_channels"
+MULTI_IN_STAND_INS = ("corr2d",)
+MULTI_IN_OUT_STAND_INS = ("corr2d", "corr2d_multi_in")
+
+
+def _shape_check(value, expected: tuple[int, ...], what: str, note: str) -> None:
+    got = checks.tensor(value, what)
+    if tuple(got.shape) != expected:
+        raise checks.Mismatch(f"{what} returned shape {tuple(got.shape)}, expected {expected} ({note})")
+
+
+# ------------------------------------------------------------------------- corr2d_multi_in
+@hidden_test(A, "corr2d_multi_in_output_shape", "corr2d_multi_in", stand_ins=MULTI_IN_STAND_INS, examples=15)
+@given(case=s.multi_channel_case())
+def corr2d_multi_in_output_shape(student: Student, case):
+    X, K = case[0], case[1][0]
+    r = student.call("corr2d_multi_in", X, K)
+    expected = (X.shape[1] - K.shape[1] + 1, X.shape[2] - K.shape[2] + 1)
+    _shape_check(r.value, expected, r.described, "one 2-D output: the input channels are summed away")
+
+
+@hidden_test(A, "corr2d_multi_in_matches_torch", "corr2d_multi_in", stand_ins=MULTI_IN_STAND_INS, examples=30)
+@given(case=s.multi_channel_case())
+def corr2d_multi_in_matches_torch(student: Student, case):
+    X, K = case[0], case[1][0]
+    r = student.call("corr2d_multi_in", X, K)
+    checks.close(r.value, oracles.conv2d_multi(X, K[None])[0], r.described, inputs=(X, K))
+
+
+@hidden_test(A, "corr2d_multi_in_leaves_inputs_unchanged", "corr2d_multi_in", stand_ins=MULTI_IN_STAND_INS, examples=10)
+@given(case=s.multi_channel_case(max_side=6))
+def corr2d_multi_in_leaves_inputs_unchanged(student: Student, case):
+    X, K = case[0], case[1][0]
+    r = student.call("corr2d_multi_in", X, K)
+    checks.unchanged([X, K], r.args_after, ["X", "K"], r.described)
+
+
+# --------------------------------------------------------------------- corr2d_multi_in_out
+@hidden_test(A, "corr2d_multi_in_out_output_shape", "corr2d_multi_in_out", stand_ins=MULTI_IN_OUT_STAND_INS, examples=15)
+@given(case=s.multi_channel_case())
+def corr2d_multi_in_out_output_shape(student: Student, case):
+    X, K = case
+    r = student.call("corr2d_multi_in_out", X, K)
+    expected = (K.shape[0], X.shape[1] - K.shape[2] + 1, X.shape[2] - K.shape[3] + 1)
+    _shape_check(r.value, expected, r.described, "one output channel per kernel K[o], always 3-D")
+
+
+@hidden_test(A, "corr2d_multi_in_out_matches_torch", "corr2d_multi_in_out", stand_ins=MULTI_IN_OUT_STAND_INS, examples=30)
+@given(case=s.multi_channel_case())
+def corr2d_multi_in_out_matches_torch(student: Student, case):
+    X, K = case
+    r = student.call("corr2d_multi_in_out", X, K)
+    checks.close(r.value, oracles.conv2d_multi(X, K), r.described, inputs=(X, K))
+
+
+@hidden_test(A, "corr2d_multi_in_out_leaves_inputs_unchanged", "corr2d_multi_in_out", stand_ins=MULTI_IN_OUT_STAND_INS,
+             examples=10)
+@given(case=s.multi_channel_case(max_side=6))
+def corr2d_multi_in_out_leaves_inputs_unchanged(student: Student, case):
+    X, K = case
+    r = student.call("corr2d_multi_in_out", X, K)
+    checks.unchanged([X, K], r.args_after, ["X", "K"], r.described)
+
+
+# ------------------------------------------------------------------ corr2d_multi_in_out_1x1
+@hidden_test(A, "corr2d_multi_in_out_1x1_matches_torch", "corr2d_multi_in_out_1x1", examples=30)
+@given(case=s.multi_channel_case(max_side=9, one_by_one=True))
+def corr2d_multi_in_out_1x1_matches_torch(student: Student, case):
+    X, K = case
+    r = student.call("corr2d_multi_in_out_1x1", X, K)
+    checks.close(r.value, oracles.conv2d_multi(X, K), f"{r.described} (compared with the 1x1 convolution F.conv2d computes)",
+                 inputs=(X, K))
+
+
+@hidden_test(A, "corr2d_multi_in_out_1x1_leaves_inputs_unchanged", "corr2d_multi_in_out_1x1", examples=10)
+@given(case=s.multi_channel_case(max_side=6, one_by_one=True))
+def corr2d_multi_in_out_1x1_leaves_inputs_unchanged(student: Student, case):
+    X, K = case
+    r = student.call("corr2d_multi_in_out_1x1", X, K)
+    checks.unchanged([X, K], r.args_after, ["X", "K"], r.described)

@@ -1,1 +1,441 @@
-"""Hidden tests for lenet (to be written)."""
+"""Hidden tests for 7.6: LeNet, init_cnn, layer_summary and evaluate_accuracy.
+
+Structural and behavioural only: training the student's LeNet on Fashion-MNIST is graded
+elsewhere. Networks are sent to the sandbox as data (spec lists) and rebuilt here with
+torch to compute what the student's function should report.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from hypothesis import example, given
+from hypothesis import strategies as st
+from torch import nn
+
+from autograder import checks
+from autograder import strategies as s
+from autograder.hidden import Student, hidden_test
+from autograder.visible import show
+
+A = "06_lenet"
+
+# The chapter's LeNet-5 on a 1x28x28 image: (layer type, output shape of one example).
+CHAPTER = [
+    ("Conv2d", (6, 28, 28)), ("Sigmoid", (6, 28, 28)), ("AvgPool2d", (6, 14, 14)),
+    ("Conv2d", (16, 10, 10)), ("Sigmoid", (16, 10, 10)), ("AvgPool2d", (16, 5, 5)),
+    ("Flatten", (400,)), ("Linear", (120,)), ("Sigmoid", (120,)),
+    ("Linear", (84,)), ("Sigmoid", (84,)), ("Linear", (None,)),  # None: num_classes
+]
+PARAMS_10_CLASSES = 61706
+
+
+def _images(n: int, seed: int) -> torch.Tensor:
+    return torch.randn(n, 1, 28, 28, generator=torch.Generator().manual_seed(seed))
+
+
+def _lenet(student: Student, n: int, num_classes: int | None, *, seed: int = 0, backward: bool = False) -> tuple[dict, str, torch.Tensor]:
+    x = _images(n, seed)
+    ctor = "LeNet()" if num_classes is None else f"LeNet(num_classes={num_classes})"
+    what = f"{ctor}(X) with X of shape {tuple(x.shape)}"
+    kwargs = {} if num_classes is None else {"num_classes": num_classes}
+    rep = student.probe("module", what, target="LeNet", init_kwargs=kwargs, input=x, backward=backward)
+    if not rep.get("is_module"):
+        raise checks.Mismatch(f"{ctor} is a {rep.get('type')}, not an nn.Module")
+    return rep, what, x
+
+
+def _expected_layers(n: int, num_classes: int) -> list[tuple[str, tuple]]:
+    return [(t, (n,) + tuple(num_classes if d is None else d for d in shape)) for t, shape in CHAPTER]
+
+
+@hidden_test(A, "lenet_output_shape", "LeNet", examples=8)
+@given(n=st.integers(1, 4), num_classes=st.one_of(st.none(), st.integers(1, 20)))
+@example(n=2, num_classes=None)
+def lenet_output_shape(student: Student, n, num_classes):
+    rep, what, _ = _lenet(student, n, num_classes)
+    got = checks.tensor(rep["output"], what)
+    expected = (n, 10 if num_classes is None else num_classes)
+    if tuple(got.shape) != expected:
+        raise checks.Mismatch(f"{what} returned shape {tuple(got.shape)}, expected {expected} (one logit per class for each image)")
+    if not got.is_floating_point():
+        raise checks.Mismatch(f"{what} returned a tensor of dtype {got.dtype}; expected floating-point logits")
+
+
+@hidden_test(A, "lenet_parameter_count", "LeNet")
+def lenet_parameter_count(student: Student):
+    for num_classes in (None, 10, 1, 3, 47):
+        rep, what, _ = _lenet(student, 1, num_classes)
+        c = 10 if num_classes is None else num_classes
+        expected = PARAMS_10_CLASSES - (84 * 10 + 10) + 84 * c + c
+        got = sum(t.numel() for t in rep["params"].values())
+        ctor = what.split("(X)")[0]
+        if got != expected:
+            raise checks.Mismatch(f"{ctor} has {got:,} parameters (after one forward pass), expected {expected:,}"
+                                  + (" as in the chapter" if c == 10 else f" (the chapter's 61,706 with {c} output{'s' if c > 1 else ''} in the last layer)"))
+
+
+@hidden_test(A, "lenet_layer_shapes", "LeNet")
+def lenet_layer_shapes(student: Student):
+    for n, num_classes in ((2, None), (1, 7), (3, 2)):
+        rep, what, _ = _lenet(student, n, num_classes)
+        got = [(t, tuple(shape) if shape is not None else None) for t, shape in rep["leaf_shapes"]]
+        expected = _expected_layers(n, 10 if num_classes is None else num_classes)
+        for i, (g, e) in enumerate(zip(got, expected)):
+            if g != e:
+                raise checks.Mismatch(
+                    f"{what}: layer {i + 1} that runs is {g[0]} with output shape {g[1]}; the chapter's LeNet-5 "
+                    f"has {e[0]} with output shape {e[1]} there.\nLayers that ran: {_sequence(got)}\n"
+                    f"Expected:        {_sequence(expected)}")
+        if len(got) != len(expected):
+            raise checks.Mismatch(f"{what} ran {len(got)} layers, the chapter's LeNet-5 has {len(expected)}.\n"
+                                  f"Layers that ran: {_sequence(got)}\nExpected:        {_sequence(expected)}")
+
+
+def _sequence(layers) -> str:
+    return ", ".join(f"{t} {s}" for t, s in layers)
+
+
+@hidden_test(A, "lenet_forward_matches_chapter", "LeNet")
+def lenet_forward_matches_chapter(student: Student):
+    for n, num_classes, seed in ((2, None, 3), (3, 4, 4)):
+        rep, what, x = _lenet(student, n, num_classes, seed=seed)
+        convs = [leaf for leaf in rep["leaves"] if leaf["type"] == "Conv2d"]
+        linears = [leaf for leaf in rep["leaves"] if leaf["type"] == "Linear"]
+        if len(convs) != 2 or len(linears) != 3:
+            raise checks.Mismatch(f"{what.split('(X)')[0]} has {len(convs)} Conv2d and {len(linears)} Linear layers; "
+                                  "LeNet-5 has 2 convolutions and 3 dense layers")
+        p = [leaf["params"] for leaf in convs + linears]
+        c = 10 if num_classes is None else num_classes
+        shapes = [(6, 1, 5, 5), (16, 6, 5, 5), (120, 400), (84, 120), (c, 84)]
+        for leaf, q, shape in zip(convs + linears, p, shapes):
+            got = tuple(q["weight"].shape) if isinstance(q.get("weight"), torch.Tensor) else None
+            if got != shape:
+                raise checks.Mismatch(f"{what.split('(X)')[0]} has a {leaf['type']} layer ({leaf['name']}) with weight of shape {got}; "
+                                      f"at that place the chapter's LeNet-5 has a weight of shape {shape}")
+        h = x.double()
+        h = F.avg_pool2d(torch.sigmoid(F.conv2d(h, p[0]["weight"].double(), _b(p[0]), padding=2)), 2, 2)
+        h = F.avg_pool2d(torch.sigmoid(F.conv2d(h, p[1]["weight"].double(), _b(p[1]))), 2, 2)
+        h = h.flatten(1)
+        h = torch.sigmoid(F.linear(h, p[2]["weight"].double(), _b(p[2])))
+        h = torch.sigmoid(F.linear(h, p[3]["weight"].double(), _b(p[3])))
+        h = F.linear(h, p[4]["weight"].double(), _b(p[4]))
+        checks.close(rep["output"], h, f"{what} (compared with the chapter's LeNet-5 computed from your layers' own weights)",
+                     inputs=(x,))
+
+
+def _b(params: dict) -> torch.Tensor | None:
+    b = params.get("bias")
+    return None if b is None else b.double()
+
+
+@hidden_test(A, "lenet_gradients_reach_every_parameter", "LeNet")
+def lenet_gradients_reach_every_parameter(student: Student):
+    rep, what, _ = _lenet(student, 3, None, seed=5, backward=True)
+    if "grads" not in rep:
+        raise checks.Mismatch(f"the output of {what} does not require grad: it is not connected to LeNet's parameters")
+    for name, g in rep["grads"].items():
+        if g is None:
+            raise checks.Mismatch(f"after {what}.sum().backward(), the parameter {name} has no gradient (grad is None)")
+        if not torch.isfinite(g).all() or not g.abs().sum() > 0:
+            raise checks.Mismatch(f"after {what}.sum().backward(), the gradient of {name} is {show(g)}: no useful gradient reaches it")
+
+
+# ------------------------------------------------------------------------------ init_cnn
+def describe_net(spec: list) -> str:
+    return "nn.Sequential(" + ", ".join(_describe_layer(kind, args) for kind, args in spec) + ")"
+
+
+def _describe_layer(kind: str, args: list) -> str:
+    names = {"Conv2d": ["in_channels", "out_channels", "kernel_size", "stride", "padding"]}.get(kind)
+    parts = []
+    for i, a in enumerate(args):
+        a = tuple(a) if isinstance(a, list) else a
+        parts.append(f"{names[i]}={a!r}" if names and i >= 2 else repr(a))
+    return f"nn.{kind}({', '.join(parts)})"
+
+
+def _build(spec: list) -> nn.Sequential:
+    return nn.Sequential(*[getattr(nn, kind)(*[tuple(a) if isinstance(a, list) else a for a in args]) for kind, args in spec])
+
+
+def _init(student: Student, spec: list) -> tuple[dict, str]:
+    what = f"{describe_net(spec)}.apply(init_cnn)"
+    rep = student.probe("init", what, spec=spec)
+    return rep, what
+
+
+def _xavier_bound(weight: torch.Tensor) -> tuple[float, int, int]:
+    fan_in, fan_out = nn.init._calculate_fan_in_and_fan_out(weight)
+    return math.sqrt(6.0 / (fan_in + fan_out)), fan_in, fan_out
+
+
+def _weighted_layers(spec: list):
+    for i, (kind, args) in enumerate(spec):
+        if kind in ("Conv2d", "Linear"):
+            yield i, kind, args
+
+
+@hidden_test(A, "init_cnn_xavier_uniform_range", "init_cnn", examples=15)
+@given(spec=s.init_nets())
+def init_cnn_xavier_uniform_range(student: Student, spec):
+    rep, what = _init(student, spec)
+    for i, kind, args in _weighted_layers(spec):
+        key = f"{i}.weight"
+        before, after = rep["before"][key], rep["after"].get(key)
+        layer = _describe_layer(kind, args)
+        if not isinstance(after, torch.Tensor) or after.shape != before.shape:
+            raise checks.Mismatch(f"after {what}, the weight of layer {i} ({layer}) is {show(after)}; it must keep its shape {tuple(before.shape)}")
+        if torch.equal(before, after):
+            raise checks.Mismatch(f"{what} did not change the weight of layer {i} ({layer}); every Linear and Conv2d weight must be re-drawn")
+        bound, fan_in, fan_out = _xavier_bound(after)
+        worst = float(after.abs().max())
+        if worst > bound * (1 + 1e-5):
+            raise checks.Mismatch(f"after {what}, the weight of layer {i} ({layer}) has an entry of size {worst:.4f}, outside the "
+                                  f"Xavier-uniform range ±{bound:.4f} (a = sqrt(6 / (fan_in + fan_out)) with fan_in = {fan_in}, fan_out = {fan_out})")
+
+
+BIG_NETS = [
+    [["Conv2d", [16, 32, 3]], ["BatchNorm2d", [32]], ["ReLU", []], ["Flatten", []], ["Linear", [512, 256]], ["Linear", [256, 10]]],
+    [["Conv2d", [1, 6, 5, 1, 2]], ["Sigmoid", []], ["AvgPool2d", [2]], ["Conv2d", [6, 16, 5]], ["Flatten", []],
+     ["Linear", [400, 120]], ["Linear", [120, 84]], ["Linear", [84, 10]]],
+]
+
+
+@hidden_test(A, "init_cnn_xavier_uniform_spread", "init_cnn", examples=6)
+@given(spec=s.init_nets(big=True))
+@example(spec=BIG_NETS[0])
+@example(spec=BIG_NETS[1])
+def init_cnn_xavier_uniform_spread(student: Student, spec):
+    rep, what = _init(student, spec)
+    for i, kind, args in _weighted_layers(spec):
+        w = rep["after"].get(f"{i}.weight")
+        if not isinstance(w, torch.Tensor) or w.numel() < 2000:
+            continue
+        w = w.double()
+        bound, fan_in, fan_out = _xavier_bound(w)
+        layer = f"layer {i} ({_describe_layer(kind, args)})"
+        std, want = float(w.std()), bound / math.sqrt(3)
+        if abs(std - want) > 0.08 * want:
+            raise checks.Mismatch(f"after {what}, the weights of {layer} have standard deviation {std:.4f}; Xavier-uniform "
+                                  f"gives a / sqrt(3) = {want:.4f} (a = sqrt(6 / ({fan_in} + {fan_out})))")
+        outer = float((w.abs() > bound / 2).double().mean())
+        if not 0.42 <= outer <= 0.58:
+            raise checks.Mismatch(f"after {what}, {outer:.0%} of the weights of {layer} lie beyond a / 2 = {bound / 2:.4f}; "
+                                  "a uniform distribution on [-a, a] puts half of them there (is it uniform?)")
+
+
+@hidden_test(A, "init_cnn_leaves_other_parameters", "init_cnn", examples=15)
+@given(spec=s.init_nets())
+@example(spec=[["Conv2d", [3, 4, 3]], ["BatchNorm2d", [4]], ["ReLU", []], ["Flatten", []], ["BatchNorm1d", [16]],
+               ["LayerNorm", [16]], ["Linear", [16, 5]]])
+def init_cnn_leaves_other_parameters(student: Student, spec):
+    rep, what = _init(student, spec)
+    weights = {f"{i}.weight" for i, _, _ in _weighted_layers(spec)}
+    for key, before in rep["before"].items():
+        if key in weights:
+            continue
+        after = rep["after"].get(key)
+        i = int(key.split(".")[0])
+        if not isinstance(after, torch.Tensor) or after.shape != before.shape or not torch.equal(after, before):
+            kind, args = spec[i]
+            part = key.split(".", 1)[1]
+            rule = "biases keep their values" if kind in ("Conv2d", "Linear") else "other layers are left alone"
+            raise checks.Mismatch(f"{what} changed {part} of layer {i} ({_describe_layer(kind, args)}) from {show(before)} to "
+                                  f"{show(after)}; only the weights of Linear and Conv2d layers may change ({rule})")
+
+
+# ------------------------------------------------------------------------- layer_summary
+def _expected_summary(spec: list, input_shape: tuple) -> list[tuple[str, tuple]]:
+    net = _build(spec).eval()
+    X, out = torch.zeros(input_shape), []
+    with torch.no_grad():
+        for layer in net:
+            X = layer(X)
+            out.append((type(layer).__name__, tuple(X.shape)))
+    return out
+
+
+def _summary(student: Student, spec: list, input_shape: tuple, eval_layers=()) -> tuple[dict, str]:
+    what = f"layer_summary({describe_net(spec)}, {tuple(input_shape)})"
+    rep = student.probe("summary", what, spec=spec, input_shape=list(input_shape), eval=list(eval_layers))
+    return rep, what
+
+
+@hidden_test(A, "layer_summary_matches_layers", "layer_summary", examples=25)
+@given(case=s.summary_nets())
+@example(case=([["Conv2d", [1, 6, 5, 1, 2]], ["Sigmoid", []], ["AvgPool2d", [2, 2]], ["Conv2d", [6, 16, 5]], ["Sigmoid", []],
+                ["AvgPool2d", [2, 2]], ["Flatten", []], ["Linear", [400, 120]], ["Sigmoid", []], ["Linear", [120, 84]],
+                ["Sigmoid", []], ["Linear", [84, 10]]], (2, 1, 28, 28)))
+def layer_summary_matches_layers(student: Student, case):
+    spec, input_shape = case
+    rep, what = _summary(student, spec, input_shape)
+    got, expected = rep["result"], _expected_summary(spec, input_shape)
+    if not isinstance(got, list):
+        raise checks.Mismatch(f"{what} returned {checks.kind_of(got)} {show(got, 200)}; it must return a list of (name, shape) pairs")
+    if len(got) != len(expected):
+        raise checks.Mismatch(f"{what} returned {len(got)} entries, expected one per layer ({len(expected)}): {show(got, 600)}")
+    for i, (g, e) in enumerate(zip(got, expected)):
+        if not isinstance(g, (tuple, list)) or len(g) != 2:
+            raise checks.Mismatch(f"{what}: entry {i} is {show(g, 200)}; each entry must be a pair (layer class name, output shape), expected {e!r}")
+        name, shape = g
+        if name != e[0]:
+            raise checks.Mismatch(f"{what}: entry {i} names the layer {show(name, 100)}, expected its class name {e[0]!r}")
+        if not isinstance(shape, tuple) or any(type(d) is not int for d in shape):
+            raise checks.Mismatch(f"{what}: entry {i} gives the shape as {checks.kind_of(shape)} {show(shape, 200)}; "
+                                  f"it must be a tuple of ints such as tuple(X.shape), expected {e[1]!r}")
+        if shape != e[1]:
+            raise checks.Mismatch(f"{what}: entry {i} ({e[0]}) gives the output shape {shape}, expected {e[1]}")
+
+
+NETS_WITH_STATE = [
+    ([["Conv2d", [3, 4, 3, 2]], ["BatchNorm2d", [4]], ["ReLU", []], ["MaxPool2d", [2]], ["Flatten", []], ["Linear", [16, 5]]],
+     (2, 3, 9, 9), ()),
+    ([["Conv2d", [2, 3, 3, 1, 1]], ["BatchNorm2d", [3]], ["Dropout", []], ["Flatten", []], ["Linear", [48, 6]],
+      ["BatchNorm1d", [6]], ["Sigmoid", []]], (3, 2, 4, 4), (1, 2)),
+    ([["BatchNorm2d", [1]], ["Conv2d", [1, 2, 3]], ["BatchNorm2d", [2]], ["AvgPool2d", [2]]], (2, 1, 6, 6), (0,)),
+]
+
+
+@hidden_test(A, "layer_summary_leaves_net_unchanged", "layer_summary", examples=12)
+@given(case=s.summary_nets().flatmap(lambda c: st.tuples(
+    st.just(c[0]), st.just(c[1]), st.lists(st.integers(0, len(c[0]) - 1), max_size=2, unique=True))))
+@example(case=NETS_WITH_STATE[0])
+@example(case=NETS_WITH_STATE[1])
+@example(case=NETS_WITH_STATE[2])
+def layer_summary_leaves_net_unchanged(student: Student, case):
+    spec, input_shape, eval_layers = case
+    rep, what = _summary(student, spec, input_shape, eval_layers)
+    if rep["changed"]:
+        raise checks.Mismatch(f"{what} changed parameters or buffers of the net (a BatchNorm layer in training mode "
+                              "updates its running statistics); it must leave the net exactly as it was")
+    if rep["modes_after"] != rep["modes_before"]:
+        modes = "all in training mode" if not eval_layers else \
+            f"layer{'s' if len(eval_layers) > 1 else ''} {', '.join(map(str, sorted(eval_layers)))} in eval mode, the others in training mode"
+        raise checks.Mismatch(f"{what} did not restore the train/eval mode of every layer (before the call: {modes}); "
+                              "each layer must end in the mode it had")
+
+
+# --------------------------------------------------------------------- evaluate_accuracy
+def _accuracy_case(sizes, preds, labels, perm, seed: int = 0):
+    """Inputs x with one-hot-ish rows; the Linear layer permutes them, so argmax is exactly pred."""
+    q = len(perm)
+    gen = torch.Generator().manual_seed(seed)
+    weight = torch.zeros(q, q)
+    for row, col in enumerate(perm):
+        weight[row, col] = 2.0
+    bias = (torch.rand(q, generator=gen) - 0.5) * 0.5
+    inverse = {row: col for row, col in enumerate(perm)}
+    X = torch.rand(len(preds), q, generator=gen)
+    for i, p in enumerate(preds):
+        X[i, inverse[p]] += 3.0
+    y = torch.tensor(labels, dtype=torch.int64)
+    xs, ys = list(X.split(sizes)), list(y.split(sizes))
+    return weight, bias, [t.contiguous() for t in xs], [t.contiguous() for t in ys]
+
+
+def _accuracy(student: Student, sizes, preds, labels, perm, *, device=None, parameter_free=False, seed=0):
+    weight, bias, xs, ys = _accuracy_case(sizes, preds, labels, perm, seed)
+    params = dict(xs=xs, ys=ys)
+    if parameter_free:  # the net is nn.Identity(): X holds the logits themselves
+        params["xs"] = [F.linear(x, weight, bias) for x in xs]
+        params.update(weight=None, bias=None)
+        net = "a net without parameters"
+    else:
+        params.update(weight=weight, bias=bias)
+        net = f"nn.Linear({len(perm)}, {len(perm)})"
+    if device is not None:
+        params["device"] = device
+    correct = [int(p == t) for p, t in zip(preds, labels)]
+    batches = []
+    start = 0
+    for n in sizes:
+        batches.append(f"{sum(correct[start:start + n])}/{n}")
+        start += n
+    what = (f"evaluate_accuracy({net}, data_iter" + (f", device={device!r}" if device is not None else "")
+            + f") with data_iter a list of (X, y) batches of sizes {list(sizes)}")
+    detail = f"the net gets {', '.join(batches)} right in the successive batches"
+    rep = student.probe("accuracy", what, **params)
+    return rep, what, detail, sum(correct) / len(correct)
+
+
+def _as_number(value) -> float | None:
+    if type(value) in (float, int):
+        return float(value)
+    if isinstance(value, torch.Tensor) and value.numel() == 1:
+        return float(value.reshape(()))
+    if isinstance(value, checks.Foreign) and value.type_name.startswith("numpy"):
+        try:
+            return float(value.text)
+        except ValueError:
+            return None
+    return None
+
+
+# (sizes, predictions, labels, permutation): the mean of per-batch accuracies differs from the overall one
+UNEVEN = [
+    ([5, 1, 2], [0, 1, 2, 0, 1, 2, 0, 1], [0, 1, 2, 0, 1, 0, 1, 1], [2, 0, 1]),
+    ([1, 4], [1, 0, 0, 1, 1], [1, 1, 1, 1, 0], [1, 0]),
+    ([3, 3, 2, 7], [3, 2, 1, 0, 0, 1, 2, 3, 3, 3, 3, 0, 1, 2, 1], [3, 2, 0, 0, 1, 1, 2, 0, 3, 3, 1, 0, 2, 2, 1], [3, 1, 0, 2]),
+]
+
+
+@hidden_test(A, "evaluate_accuracy_counts_every_example", "evaluate_accuracy", examples=25)
+@given(case=s.accuracy_batches())
+@example(case=UNEVEN[0])
+@example(case=UNEVEN[1])
+@example(case=UNEVEN[2])
+def evaluate_accuracy_counts_every_example(student: Student, case):
+    rep, what, detail, expected = _accuracy(student, *case)
+    got = _as_number(rep["result"])
+    if got is None:
+        raise checks.Mismatch(f"{what} returned {checks.kind_of(rep['result'])} {show(rep['result'], 200)}; expected the number {expected:.6g}")
+    if not math.isfinite(got) or abs(got - expected) > 1e-6:
+        hint = " (that is the mean of the per-batch accuracies; count correct predictions and examples over all batches and divide once)" \
+            if abs(got - _per_batch_mean(*case[:3])) <= 1e-6 else ""
+        raise checks.Mismatch(f"{what} returned {got:.6g}, expected {expected:.6g}: {detail}{hint}")
+
+
+def _per_batch_mean(sizes, preds, labels) -> float:
+    accs, start = [], 0
+    for n in sizes:
+        accs.append(sum(int(p == t) for p, t in zip(preds[start:start + n], labels[start:start + n])) / n)
+        start += n
+    return sum(accs) / len(accs)
+
+
+@hidden_test(A, "evaluate_accuracy_returns_float", "evaluate_accuracy", examples=6)
+@given(case=s.accuracy_batches())
+@example(case=UNEVEN[0])
+@example(case=([2], [0, 1], [0, 1], [0, 1]))
+def evaluate_accuracy_returns_float(student: Student, case):
+    rep, what, _, expected = _accuracy(student, *case)
+    value = rep["result"]
+    if type(value) is not float:
+        raise checks.Mismatch(f"{what} returned {checks.kind_of(value)} {show(value, 200)}; it must return a Python float "
+                              f"({expected!r}), e.g. with .item() or float(...)")
+
+
+@hidden_test(A, "evaluate_accuracy_eval_mode_no_grad", "evaluate_accuracy")
+def evaluate_accuracy_eval_mode_no_grad(student: Student):
+    for sizes, preds, labels, perm in UNEVEN[:2]:
+        rep, what, _, _ = _accuracy(student, sizes, preds, labels, perm)
+        calls = rep.get("calls", [])
+        if not calls:
+            raise checks.Mismatch(f"{what} never called the net")
+        if any(training for training, _ in calls):
+            raise checks.Mismatch(f"{what} ran the net in training mode; call net.eval() before evaluating")
+        if any(grad for _, grad in calls):
+            raise checks.Mismatch(f"{what} ran the net with gradients enabled; evaluate under torch.no_grad()")
+
+
+@hidden_test(A, "evaluate_accuracy_devices", "evaluate_accuracy")
+def evaluate_accuracy_devices(student: Student):
+    sizes, preds, labels, perm = UNEVEN[0]
+    for kwargs in (dict(device="cpu"), dict(parameter_free=True), dict(parameter_free=True, device="cpu")):
+        rep, what, detail, expected = _accuracy(student, sizes, preds, labels, perm, **kwargs)
+        got = _as_number(rep["result"])
+        if got is None or abs(got - expected) > 1e-6:
+            raise checks.Mismatch(f"{what} returned {show(rep['result'], 200)}, expected {expected:.6g}: {detail}")

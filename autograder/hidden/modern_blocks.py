@@ -1,1 +1,282 @@
-"""Hidden tests for modern_blocks (to be written)."""
+"""Hidden tests for the modern-blocks notebook: ConvBlock, ResidualBlock, SEBlock,
+global_avg_pool and receptive_field.
+
+Blocks are run in the sandbox through the "module" probe; every expected value is
+recomputed here, from torch and from the student's own parameters where they matter.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from autograder import checks
+from autograder import strategies as s
+from autograder.hidden import Student, hidden_test
+from autograder.visible import show
+
+A = "07_modern_blocks"
+
+
+def _x(n: int, c: int, h: int, w: int, seed: int) -> torch.Tensor:
+    return torch.randn(n, c, h, w, generator=torch.Generator().manual_seed(seed))
+
+
+def _run(student: Student, target: str, args: list, ctor: str, x: torch.Tensor, **options) -> tuple[dict, str]:
+    what = f"{ctor}(X) with X of shape {tuple(x.shape)}"
+    rep = student.probe("module", what, target=target, init_args=args, input=x, **options)
+    if not rep.get("is_module"):
+        raise checks.Mismatch(f"{ctor} is a {rep.get('type')}, not an nn.Module")
+    return rep, what
+
+
+def _output(rep: dict, what: str, shape: tuple) -> torch.Tensor:
+    got = checks.tensor(rep["output"], what)
+    if tuple(got.shape) != tuple(shape):
+        raise checks.Mismatch(f"{what} returned shape {tuple(got.shape)}, expected {tuple(shape)}")
+    if not got.is_floating_point():
+        raise checks.Mismatch(f"{what} returned a tensor of dtype {got.dtype}; expected floating-point values")
+    return got
+
+
+def _conv_out(size: int, k: int, stride: int, padding: int) -> int:
+    return (size + 2 * padding - k) // stride + 1
+
+
+# ------------------------------------------------------------------------------ ConvBlock
+def _conv_block(student: Student, case, k: int | None, **options):
+    n, c_in, c_out, h, w, stride, seed = case
+    args = [c_in, c_out] + ([] if k is None else [k, stride])
+    ctor = f"ConvBlock({c_in}, {c_out}" + ("" if k is None else f", kernel_size={k}, stride={stride}") + ")"
+    x = _x(n, c_in, h, w, seed)
+    rep, what = _run(student, "ConvBlock", args, ctor, x, **options)
+    k, stride = (3, 1) if k is None else (k, stride)
+    return rep, what, x, k, stride
+
+
+@hidden_test(A, "conv_block_output_shape", "ConvBlock", examples=15)
+@given(case=s.block_cases(strides=(1, 2, 3)), k=st.one_of(st.none(), st.integers(1, 5)))
+@example(case=(2, 3, 8, 7, 7, 1, 0), k=None)
+def conv_block_output_shape(student: Student, case, k):
+    rep, what, x, k, stride = _conv_block(student, case, k)
+    n, _, c_out, h, w, _, _ = case
+    _output(rep, what, (n, c_out, _conv_out(h, k, stride, k // 2), _conv_out(w, k, stride, k // 2)))
+
+
+@hidden_test(A, "conv_block_is_conv_bn_relu", "ConvBlock", examples=12)
+@given(case=s.block_cases(strides=(1, 2)), k=st.one_of(st.none(), st.sampled_from([1, 3, 5])))
+@example(case=(2, 3, 4, 6, 6, 1, 1), k=3)
+def conv_block_is_conv_bn_relu(student: Student, case, k):
+    rep, what, x, k, stride = _conv_block(student, case, k, train=True)
+    ctor = what.split("(X)")[0]
+    convs = [leaf for leaf in rep["leaves"] if leaf["type"] == "Conv2d"]
+    norms = [leaf for leaf in rep["leaves"] if leaf["type"] == "BatchNorm2d"]
+    if len(convs) != 1 or len(norms) != 1:
+        raise checks.Mismatch(f"{ctor} has {len(convs)} Conv2d and {len(norms)} BatchNorm2d layers; a convolutional block has one of each")
+    conv, bn = convs[0]["params"], norms[0]["params"]
+    if "weight" not in conv:
+        raise checks.Mismatch(f"the Conv2d layer of {ctor} has no weight")
+    y = F.conv2d(x.double(), conv["weight"].double(), None if conv.get("bias") is None else conv["bias"].double(),
+                 stride=stride, padding=k // 2)
+    gamma, beta = bn.get("weight"), bn.get("bias")
+    y = F.batch_norm(y, None, None, None if gamma is None else gamma.double(), None if beta is None else beta.double(),
+                     training=True, eps=float(norms[0].get("eps", 1e-5)))
+    expected = torch.relu(y)
+    got = _output(rep, what, tuple(expected.shape))
+    if bool((got < 0).any()):
+        raise checks.Mismatch(f"{what} returned negative values (as low as {float(got.min()):.4g}); the block must end with the ReLU")
+    checks.close(got, expected, f"{what} in training mode (compared with ReLU(BatchNorm(Conv(X))) computed from your block's own parameters)",
+                 inputs=(x,))
+
+
+# -------------------------------------------------------------------------- ResidualBlock
+def _residual(student: Student, case, x: torch.Tensor | None = None, **options):
+    n, c_in, c_out, h, w, stride, seed = case
+    ctor = f"ResidualBlock({c_in}, {c_out}, stride={stride})"
+    x = _x(n, c_in, h, w, seed) if x is None else x
+    rep, what = _run(student, "ResidualBlock", [c_in, c_out, stride], ctor, x, **options)
+    return rep, what, x, ctor
+
+
+@hidden_test(A, "residual_block_output_shape", "ResidualBlock", stand_ins=("ConvBlock",), examples=15)
+@given(case=s.block_cases())
+@example(case=(2, 4, 4, 7, 7, 2, 0))
+@example(case=(2, 3, 6, 5, 8, 1, 0))
+def residual_block_output_shape(student: Student, case):
+    rep, what, _, _ = _residual(student, case)
+    n, _, c_out, h, w, stride, _ = case
+    _output(rep, what, (n, c_out, (h - 1) // stride + 1, (w - 1) // stride + 1))
+
+
+SHORTCUT_CASES = [(4, 4, 1), (3, 6, 1), (4, 4, 2), (3, 5, 2), (6, 2, 2), (1, 1, 1)]
+
+
+@hidden_test(A, "residual_block_shortcut", "ResidualBlock", stand_ins=("ConvBlock",))
+def residual_block_shortcut(student: Student):
+    for c_in, c_out, stride in SHORTCUT_CASES:
+        rep, what, _, ctor = _residual(student, (2, c_in, c_out, 6, 6, stride, 7))
+        convs = [leaf for leaf in rep["leaves"] if leaf["type"] == "Conv2d"]
+        ones = [leaf for leaf in convs if leaf.get("kernel_size") == [1, 1]]
+        threes = [leaf for leaf in convs if leaf.get("kernel_size") == [3, 3]]
+        if len(threes) != 2:
+            raise checks.Mismatch(f"{ctor} has {len(threes)} Conv2d layers with a 3x3 kernel; its main path has two")
+        if c_in == c_out and stride == 1:
+            if ones:
+                raise checks.Mismatch(f"{ctor} has a 1x1 convolution ({ones[0]['name']}), but its input and output shapes agree: "
+                                      "the shortcut must then be the identity (add X itself)")
+            continue
+        if len(ones) != 1:
+            raise checks.Mismatch(f"{ctor} changes the shape of X ({'channels' if c_in != c_out else 'resolution'}) but has "
+                                  f"{len(ones)} 1x1 convolutions; the shortcut needs exactly one, to match the shapes")
+        sc = ones[0]
+        if sc.get("stride") != [stride, stride]:
+            raise checks.Mismatch(f"the 1x1 shortcut convolution of {ctor} ({sc['name']}) has stride {tuple(sc.get('stride') or ())}; "
+                                  f"it must have stride {stride}, like the first 3x3 convolution")
+        if (sc.get("in_channels"), sc.get("out_channels")) != (c_in, c_out):
+            raise checks.Mismatch(f"the 1x1 shortcut convolution of {ctor} ({sc['name']}) maps {sc.get('in_channels')} to "
+                                  f"{sc.get('out_channels')} channels; it must map {c_in} to {c_out}")
+
+
+@hidden_test(A, "residual_block_identity_when_convs_are_zero", "ResidualBlock", stand_ins=("ConvBlock",), examples=10)
+@given(case=s.block_cases(same_channels=None))
+@example(case=(2, 3, 3, 5, 5, 1, 2))
+@example(case=(2, 3, 5, 4, 4, 2, 2))
+def residual_block_identity_when_convs_are_zero(student: Student, case):
+    n, c_in, c_out, h, w, stride, seed = case
+    rep, what, x, ctor = _residual(student, case, zero_convs=True, train=True)
+    what = f"{what} with every convolution's weight and bias set to zero"
+    got = _output(rep, what, (n, c_out, (h - 1) // stride + 1, (w - 1) // stride + 1))
+    if bool((got < 0).any()):
+        raise checks.Mismatch(f"{what} returned negative values (as low as {float(got.min()):.4g}); the block must end with a ReLU "
+                              "applied to the sum of the branch and the shortcut")
+    if c_in == c_out and stride == 1:
+        expected = torch.relu(x.double())
+        if float(got.abs().max()) < 1e-6 < float(expected.max()):
+            raise checks.Mismatch(f"{what} returned all zeros; with a zero branch the block must still pass ReLU(X) through "
+                                  "its shortcut (is X added back?)")
+        checks.close(got, expected, f"{what} (the residual branch then outputs zero, so the block returns ReLU(X + 0))", inputs=(x,))
+
+
+@hidden_test(A, "residual_block_branch_ends_in_batch_norm", "ResidualBlock", stand_ins=("ConvBlock",), examples=8)
+@given(case=s.block_cases(same_channels=True, strides=(1,), max_side=6))
+@example(case=(2, 4, 4, 5, 5, 1, 3))
+def residual_block_branch_ends_in_batch_norm(student: Student, case):
+    n, c, _, h, w, _, seed = case
+    x = _x(n, c, h, w, seed) + 50.0  # so far above zero that the final ReLU is inactive: output = X + branch(X)
+    rep, what, x, ctor = _residual(student, case, x=x, train=True)
+    what = f"{what} in training mode, with X around 50"
+    got = _output(rep, what, tuple(x.shape)).double()
+    branch = got - x.double()
+    mean, var = branch.mean(dim=(0, 2, 3)), branch.var(dim=(0, 2, 3), unbiased=False)
+    if float(mean.abs().max()) > 1e-2 or float((var - 1).abs().max()) > 5e-2:
+        raise checks.Mismatch(f"{what}: output - X, the residual branch, has per-channel means {show(mean.float())} and variances "
+                              f"{show(var.float())}; a branch that ends in a freshly initialised BatchNorm2d (in training mode) "
+                              "has mean 0 and variance 1 in every channel, so the sum should be X + BN(conv(...)), then ReLU")
+
+
+# --------------------------------------------------------------------------------- SEBlock
+def _se(student: Student, channels: int, reduction: int | None, x: torch.Tensor):
+    args = [channels] + ([] if reduction is None else [reduction])
+    ctor = f"SEBlock({channels}" + ("" if reduction is None else f", reduction={reduction}") + ")"
+    rep, what = _run(student, "SEBlock", args, ctor, x, train=True)
+    return rep, what, ctor
+
+
+def _nonzero(n: int, c: int, h: int, w: int, seed: int) -> torch.Tensor:
+    gen = torch.Generator().manual_seed(seed)
+    magnitude = 0.25 + 1.75 * torch.rand(n, c, h, w, generator=gen)
+    sign = torch.where(torch.rand(n, c, h, w, generator=gen) < 0.5, -1.0, 1.0)
+    return magnitude * sign
+
+
+se_cases = st.tuples(st.integers(1, 3), st.integers(1, 40), st.one_of(st.none(), st.sampled_from([1, 2, 4, 8, 16])),
+                     st.integers(1, 6), st.integers(1, 6), st.integers(0, 2**16))
+
+
+@hidden_test(A, "se_block_output_shape", "SEBlock", stand_ins=("global_avg_pool",), examples=10)
+@given(case=se_cases)
+def se_block_output_shape(student: Student, case):
+    n, c, r, h, w, seed = case
+    rep, what, _ = _se(student, c, r, _nonzero(n, c, h, w, seed))
+    _output(rep, what, (n, c, h, w))
+
+
+@hidden_test(A, "se_block_scales_each_channel", "SEBlock", stand_ins=("global_avg_pool",), examples=12)
+@given(case=se_cases)
+@example(case=(2, 32, None, 4, 4, 0))
+def se_block_scales_each_channel(student: Student, case):
+    n, c, r, h, w, seed = case
+    x = _nonzero(n, c, h, w, seed)
+    rep, what, _ = _se(student, c, r, x)
+    got = _output(rep, what, tuple(x.shape)).double()
+    ratio = got / x.double()
+    gate = ratio.mean(dim=(2, 3), keepdim=True)
+    spread = float((ratio - gate).abs().max())
+    if spread > 1e-4 * max(1.0, float(gate.abs().max())):
+        raise checks.Mismatch(f"{what}: output / X is not constant over the height and width of a channel (it varies by {spread:.3g}); "
+                              "an SE block multiplies each channel of each example by one number, its gate")
+    low, high = float(gate.min()), float(gate.max())
+    if not (low > 0 and high < 1):
+        raise checks.Mismatch(f"{what}: the channel gates (output / X) range from {low:.4g} to {high:.4g}; gates come out of a "
+                              "sigmoid, so they lie strictly between 0 and 1")
+
+
+@hidden_test(A, "se_block_gates_use_channel_means", "SEBlock", stand_ins=("global_avg_pool",), examples=10)
+@given(case=se_cases.filter(lambda t: t[3] * t[4] > 1))
+@example(case=(1, 16, 4, 3, 3, 5))
+def se_block_gates_use_channel_means(student: Student, case):
+    n, c, r, h, w, seed = case
+    x1 = _nonzero(n, c, h, w, seed)
+    d = torch.randn(n, c, h, w, generator=torch.Generator().manual_seed(seed + 1)) * 2
+    x2 = x1 + d - d.mean(dim=(2, 3), keepdim=True)
+    x = torch.cat([x1, x2])  # one batch: the second half has the same channel means as the first
+    rep, what, ctor = _se(student, c, r, x)
+    got = _output(rep, what, tuple(x.shape)).double()
+    xd = x.double()
+    gates = (got * xd).sum(dim=(2, 3)) / (xd * xd).sum(dim=(2, 3))
+    diff = float((gates[:n] - gates[n:]).abs().max())
+    if diff > 1e-4:
+        raise checks.Mismatch(f"{what}, where example {n}+i has the same per-channel means as example i but other values: "
+                              f"their channel gates differ by up to {diff:.3g}; the squeeze step must use only each channel's mean "
+                              "over height and width (global average pooling)")
+
+
+@hidden_test(A, "se_block_bottleneck_width", "SEBlock", stand_ins=("global_avg_pool",))
+def se_block_bottleneck_width(student: Student):
+    for c, r in ((32, None), (64, 16), (16, 4), (8, 16), (6, 4), (3, 1)):
+        rep, what, ctor = _se(student, c, r, _nonzero(2, c, 3, 3, c))
+        hidden = max(1, c // (16 if r is None else r))
+        maps = [(leaf.get("in_features", leaf.get("in_channels")), leaf.get("out_features", leaf.get("out_channels")))
+                for leaf in rep["leaves"] if leaf["type"] in ("Linear", "Conv2d")]
+        if (c, hidden) not in maps or (hidden, c) not in maps:
+            found = ", ".join(f"{a} -> {b}" for a, b in maps) or "none"
+            raise checks.Mismatch(f"{ctor} should squeeze {c} channels to max(1, {c} // {16 if r is None else r}) = {hidden} and "
+                                  f"back: layers {c} -> {hidden} and {hidden} -> {c}. Its Linear/Conv2d layers map: {found}")
+
+
+# ------------------------------------------------------------------------ global_avg_pool
+@hidden_test(A, "global_avg_pool_matches_torch", "global_avg_pool", examples=30)
+@given(X=s.leading_dims_tensors())
+def global_avg_pool_matches_torch(student: Student, X):
+    r = student.call("global_avg_pool", X)
+    checks.close(r.value, X.double().mean(dim=(-2, -1)), r.described, inputs=(X,))
+
+
+@hidden_test(A, "global_avg_pool_leaves_input_unchanged", "global_avg_pool", examples=10)
+@given(X=s.leading_dims_tensors())
+def global_avg_pool_leaves_input_unchanged(student: Student, X):
+    r = student.call("global_avg_pool", X)
+    checks.unchanged([X], r.args_after, ["X"], r.described)
+
+
+# ------------------------------------------------------------------------ receptive_field
+@hidden_test(A, "receptive_field_formula", "receptive_field", examples=40)
+@given(k=st.integers(1, 11), layers=st.integers(1, 20))
+@example(k=3, layers=1)
+@example(k=3, layers=2)
+@example(k=1, layers=7)
+def receptive_field_formula(student: Student, k, layers):
+    r = student.call("receptive_field", k, layers)
+    checks.integer(r.value, k + (k - 1) * (layers - 1), r.described)

@@ -1,0 +1,150 @@
+"""Hostile submissions gain nothing and harm nothing.
+
+Each file in tests/corpus/hostile/ is one corr2d cell that attacks the grader (patched
+comparisons, a lying tensor subclass, stolen frames, exits, hangs, bombs, floods, fake
+results, file-system and network snooping, pickles, deletions). Every one of them is wrong
+were the attack removed (it modifies its input and returns the wrong shape), so "gaining
+nothing" means: all of corr2d's tests score zero. "Harming nothing" means: the grading
+finishes, Conv2D and learn_kernel keep full marks, no process is left behind, nothing outside
+the sandbox changes (results files, markers, the submission itself), no connection reaches
+the machine, and a clean submission graded right after scores full marks. One file is an
+honest, noisy corr2d: it must score full marks.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+from autograder import grade, sandbox
+from corpus.build import ROOT, corpus_files, write_submission
+from sandbox_util import Listener, allow_regrading, fast_course, snapshot, wait_for_no_leftovers
+
+AID = "02_convolutions"
+HOSTILE = corpus_files("hostile")
+HONEST = {"honest_with_warnings"}
+# Attacks on the file system and the network: only bubblewrap contains them (the rlimits
+# fallback says loudly that it does not), so they are skipped where bwrap cannot start.
+NEEDS_BWRAP = {"fake_results_json", "search_disk_for_solutions", "socket_exfiltration", "delete_files"}
+# Places outside the sandbox that a hostile cell guesses for results.json.
+GUESSED = [ROOT / "results.json", ROOT.parent / "results.json", Path("/tmp/results.json"), Path("/results.json"),
+           Path("/autograder/results/results.json"), Path("/root/results.json")]
+
+
+def attack(path: Path) -> str:
+    return path.stem.split("__", 1)[1]
+
+
+def test_corpus_is_large_enough():
+    assert len(HOSTILE) >= 16
+    assert all(p.stem.startswith("corr2d__") for p in HOSTILE)
+
+
+@pytest.fixture(scope="module")
+def quick(course):
+    return fast_course(course)
+
+
+@pytest.fixture(scope="module")
+def clean(tmp_path_factory, quick):
+    folder = tmp_path_factory.mktemp("clean")
+    write_submission(folder, quick, AID)
+    return folder
+
+
+def _cell(path: Path, port: int, marker: Path, results: Path) -> str:
+    """The corpus cell, pointed at this test's port and watched files."""
+    source = path.read_text()
+    source = re.sub(r"^PORT = \d+", f"PORT = {port}", source, flags=re.M)
+    source = re.sub(r"^MARKER = .*$", f"MARKER = {str(marker)!r}", source, flags=re.M)
+    source = re.sub(r"^RESULTS = .*$", f"RESULTS = {str(results)!r}", source, flags=re.M)
+    return source
+
+
+def test_grades_twice_in_one_process(quick, clean):
+    """Pins a grader bug (no workaround here): hidden.run() re-applies hypothesis settings to the
+    same registered function, so a second grading in one process raises out of grade.grade()."""
+    for _ in range(2):
+        result = grade.grade(clean, quick, only=[AID])
+        assert result.score == result.max_score > 0
+
+
+@pytest.mark.parametrize("path", HOSTILE, ids=[attack(p) for p in HOSTILE])
+def test_hostile_submission_gains_nothing_and_harms_nothing(path, tmp_path, quick, clean, monkeypatch):
+    name = attack(path)
+    if name in NEEDS_BWRAP and sandbox.mode() != "bwrap":
+        pytest.skip(f"{name} is contained only by bubblewrap, which cannot start here: {sandbox._bwrap_works()[1]}")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    marker, results = outside / "unpickled-marker", outside / "results.json"
+    results.write_text('{"score": 0}')
+    monkeypatch.setenv("GRADESCOPE_RESULTS", str(results))  # a path the child might look up in its environment
+    folder = tmp_path / "submission"
+    listener = Listener()
+    try:
+        write_submission(folder, quick, AID, {"corr2d": _cell(path, listener.port, marker, results)})
+        watched = [outside, folder, *GUESSED]
+        before = {p: snapshot(p) for p in watched}
+
+        allow_regrading()
+        result = grade.grade(folder, quick, only=[AID])
+    finally:
+        listener.close()
+
+    # Gains nothing: every corr2d test scores zero (the honest one: full marks), with feedback.
+    own = [t for t in result.tests if "corr2d" in t.stubs]
+    others = [t for t in result.tests if "corr2d" not in t.stubs]
+    assert len(own) == 4 and len(others) == 4, [t.name for t in result.tests]
+    assert not [t.name for t in result.tests if t.grader_error], [(t.name, t.output) for t in result.tests]
+    if name in HONEST:
+        assert [(t.name, t.output) for t in own if not t.passed] == []
+    else:
+        assert [(t.name, t.score) for t in own if t.score] == [], f"{name} gained points"
+        assert all(t.output.strip() for t in own), "a failed test without feedback"
+    # Harms nothing: the other stubs keep every point.
+    assert [(t.name, t.output) for t in others if not t.passed] == []
+    assert result.sandbox == sandbox.mode()
+
+    # Nothing is left running, nothing outside changed, nothing reached the network.
+    assert wait_for_no_leftovers([str(folder)]) == []
+    assert {p: snapshot(p) for p in watched} == before
+    assert not marker.exists()
+    assert listener.seen == []
+
+    _attack_specific(name, result)
+
+    # The next submission is graded as if nothing had happened.
+    allow_regrading()
+    again = grade.grade(clean, quick, only=[AID])
+    assert [(t.name, t.output) for t in again.tests if not t.passed] == []
+    assert again.score == again.max_score > 0
+    assert wait_for_no_leftovers([str(clean)]) == []
+
+
+def _attack_specific(name: str, result: grade.SubmissionResult) -> None:
+    """The attack really ran, and was contained the way we expect."""
+    out = result.output
+    if name == "honest_with_warnings":
+        assert "debug: corr2d called" in out and "consider vectorising" in out
+    elif name == "huge_stdout":
+        assert len(out) < sandbox.Limits().output_bytes + 200
+        assert "bytes of output cut" in out
+    elif name == "os_exit_at_import":
+        assert any("stopped the grader's process" in n for n in result.notes), result.notes
+    elif name == "infinite_loop":
+        assert any("did not finish" in t.output for t in result.tests if "corr2d" in t.stubs)
+    elif name == "fork_bomb":
+        counts = [int(n) for n in re.findall(r"forked (\d+) processes", out)]
+        assert counts and max(counts) <= sandbox.Limits().processes, counts
+    elif name == "search_disk_for_solutions":
+        assert "LEAKED" not in out
+    elif name == "socket_exfiltration":
+        assert "reached: []" in out
+    elif name == "fake_results_json":
+        written = re.search(r"fake results.json written to: (\[.*?\])", out)
+        assert written, out[:2000]
+        # Only the sandbox's own private /tmp took the fake (and it vanished with the sandbox).
+        assert all(p.startswith("/tmp/") for p in ast.literal_eval(written.group(1))), written.group(1)
