@@ -245,7 +245,7 @@ def probe_module(ns: dict, p: dict) -> dict:
         "params": {k: v.detach().clone() for k, v in module.named_parameters()},
         "param_types": {k: wire.type_name(v) for k, v in module.named_parameters()},
         "leaves": _leaf_report(module),
-        "input_after": x,
+        "input_after": x_in.detach().clone(),  # the tensor the module was given, as it is afterwards
     }
     if p.get("backward") and isinstance(y, torch.Tensor) and y.requires_grad:
         y.sum().backward()

@@ -319,7 +319,7 @@ def test_infinite_loop_is_stopped_and_cleaned_up(folder, any_mode):
 
 def test_memory_bomb_is_refused(folder, any_mode):
     """Past the address-space limit allocation fails inside the child; the grader is untouched."""
-    with Child(folder, Limits(address_space=2 * GiB)) as child:
+    with Child(folder, Limits(address_space=4 * GiB)) as child:
         load(child, """
             import torch
             def probe():

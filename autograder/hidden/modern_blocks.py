@@ -41,6 +41,13 @@ def _output(rep: dict, what: str, shape: tuple) -> torch.Tensor:
     return got
 
 
+def _input_unchanged(rep: dict, x: torch.Tensor, what: str) -> None:
+    after = rep.get("input_after")
+    if not isinstance(after, torch.Tensor) or after.shape != x.shape or not torch.equal(after, x):
+        raise checks.Mismatch(f"{what} modified its input X in place; the block must leave X as it was "
+                              "(avoid in-place operations such as X += ..., X.relu_() or nn.ReLU(inplace=True) on X)")
+
+
 def _conv_out(size: int, k: int, stride: int, padding: int) -> int:
     return (size + 2 * padding - k) // stride + 1
 
@@ -63,6 +70,7 @@ def conv_block_output_shape(student: Student, case, k):
     rep, what, x, k, stride = _conv_block(student, case, k)
     n, _, c_out, h, w, _, _ = case
     _output(rep, what, (n, c_out, _conv_out(h, k, stride, k // 2), _conv_out(w, k, stride, k // 2)))
+    _input_unchanged(rep, x, what)
 
 
 @hidden_test(A, "conv_block_is_conv_bn_relu", "ConvBlock", examples=12)
@@ -105,9 +113,10 @@ def _residual(student: Student, case, x: torch.Tensor | None = None, **options):
 @example(case=(2, 4, 4, 7, 7, 2, 0))
 @example(case=(2, 3, 6, 5, 8, 1, 0))
 def residual_block_output_shape(student: Student, case):
-    rep, what, _, _ = _residual(student, case)
+    rep, what, x, _ = _residual(student, case)
     n, _, c_out, h, w, stride, _ = case
     _output(rep, what, (n, c_out, (h - 1) // stride + 1, (w - 1) // stride + 1))
+    _input_unchanged(rep, x, what)
 
 
 SHORTCUT_CASES = [(4, 4, 1), (3, 6, 1), (4, 4, 2), (3, 5, 2), (6, 2, 2), (1, 1, 1)]
@@ -199,8 +208,10 @@ se_cases = st.tuples(st.integers(1, 3), st.integers(1, 40), st.one_of(st.none(),
 @given(case=se_cases)
 def se_block_output_shape(student: Student, case):
     n, c, r, h, w, seed = case
-    rep, what, _ = _se(student, c, r, _nonzero(n, c, h, w, seed))
+    x = _nonzero(n, c, h, w, seed)
+    rep, what, _ = _se(student, c, r, x)
     _output(rep, what, (n, c, h, w))
+    _input_unchanged(rep, x, what)
 
 
 @hidden_test(A, "se_block_scales_each_channel", "SEBlock", stand_ins=("global_avg_pool",), examples=12)
@@ -258,10 +269,14 @@ def se_block_bottleneck_width(student: Student):
 
 # ------------------------------------------------------------------------ global_avg_pool
 @hidden_test(A, "global_avg_pool_matches_torch", "global_avg_pool", examples=30)
-@given(X=s.leading_dims_tensors())
+@given(X=s.leading_dims_tensors(max_lead=3))
+@example(X=(torch.arange(24, dtype=torch.float32).reshape(1, 2, 3, 4) - 8) / 4)
+@example(X=(torch.arange(30, dtype=torch.float64).reshape(2, 3, 5) - 10) / 4)
 def global_avg_pool_matches_torch(student: Student, X):
     r = student.call("global_avg_pool", X)
-    checks.close(r.value, X.double().mean(dim=(-2, -1)), r.described, inputs=(X,))
+    got = checks.close(r.value, X.double().mean(dim=(-2, -1)), r.described, inputs=(X,))
+    if got.dtype != X.dtype:
+        raise checks.Mismatch(f"{r.described} returned a tensor of dtype {got.dtype} for an input of dtype {X.dtype}; keep the input's dtype")
 
 
 @hidden_test(A, "global_avg_pool_leaves_input_unchanged", "global_avg_pool", examples=10)
