@@ -295,7 +295,34 @@ def probe_accuracy(ns: dict, p: dict) -> dict:
     return {"result": _lookup(ns, "evaluate_accuracy")(net, batches, **kwargs), "calls": calls}
 
 
-PROBES = {"module": probe_module, "init": probe_init, "summary": probe_summary, "accuracy": probe_accuracy}
+def probe_train(ns: dict, p: dict) -> dict:
+    """Train the student's LeNet with the grader's loop; send back test logits, never a score.
+
+    The test labels stay in the parent: this process only ever sees test images.
+    """
+    import training  # beside this file in the sandbox; torch only
+
+    device = p.get("device", "cpu")
+    if device.startswith("cuda") and p.get("memory_fraction"):
+        torch.cuda.set_per_process_memory_fraction(float(p["memory_fraction"]))
+    torch.set_num_threads(int(p.get("threads", 1)))
+    protocol = training.Protocol(**p["protocol"])
+    torch.manual_seed(protocol.seed)
+    net = _lookup(ns, p.get("target", "LeNet"))(*p.get("init_args", []), **p.get("init_kwargs", {}))
+    if not isinstance(net, nn.Module):
+        return {"is_module": False, "type": wire.type_name(net)}
+
+    def progress(epoch: int, loss: float, acc: float) -> None:
+        _send({"event": "epoch", "epoch": epoch, "loss": loss, "train_accuracy": acc})
+
+    history = training.fit(net, p["images"], p["labels"], protocol, device, on_epoch=progress)
+    logits = training.predict(net, p["test_images"], device)
+    return {"is_module": True, "logits": logits, "loss": history.loss,
+            "train_accuracy": history.train_accuracy, "seconds": history.seconds}
+
+
+PROBES = {"module": probe_module, "init": probe_init, "summary": probe_summary, "accuracy": probe_accuracy,
+          "train": probe_train}
 
 
 # -------------------------------------------------------------------------- handlers

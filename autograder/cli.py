@@ -37,7 +37,8 @@ def cmd_grade(args: argparse.Namespace) -> int:
     if not folder.is_dir():
         print(f"course grade: {folder} is not a folder", file=sys.stderr)
         return EXIT_USAGE
-    result = grade.grade(folder, course, only=args.assignment or None,
+    result = grade.grade(folder, course, only=args.assignment or None, train=not args.no_train,
+                         workdir=Path(args.results).parent if args.results else None,
                          progress=None if args.quiet else lambda aid: print(f"grading {aid} ...", file=sys.stderr))
     if args.results:
         report.write_results(result, Path(args.results))
@@ -55,11 +56,30 @@ def cmd_demo(args: argparse.Namespace) -> int:
     status = EXIT_OK
     for label, folder in (("reference solutions", course.solutions_dir),
                           ("example student", course.root / "examples" / "student")):
-        result = grade.grade(folder, course, progress=lambda aid: print(f"  grading {label}: {aid}", file=sys.stderr))
+        result = grade.grade(folder, course, train=not args.no_train,
+                             progress=lambda aid: print(f"  grading {label}: {aid}", file=sys.stderr))
         print(report.table(result, title=f"{label} ({folder.relative_to(course.root)})"))
         print()
         status = max(status, EXIT_GRADER if result.grader_errors else EXIT_OK)
     return status
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    """Train the reference LeNet over several seeds and recommend a threshold."""
+    from tqdm.auto import tqdm
+
+    from autograder import lenet
+
+    course = _course(args)
+    with tqdm(total=args.seeds, desc=f"reference LeNet on {lenet.device()}", unit="run") as bar:
+        def step(seed: int, acc: float) -> None:
+            bar.update(1)
+            bar.set_postfix(seed=seed, acc=f"{acc:.4f}")
+
+        cal = lenet.calibrate(course, args.seeds, margin=args.margin, on_run=step)
+    print(cal.summary())
+    print(f"course.yaml now has threshold {course.lenet.threshold:.2f}")
+    return EXIT_OK
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -77,10 +97,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--results", help="write Gradescope's results.json here")
     p.add_argument("--assignment", action="append", help="grade only this assignment (repeatable)")
     p.add_argument("-q", "--quiet", action="store_true")
+    p.add_argument("--no-train", action="store_true", help="leave out the LeNet training test (minutes on a CPU)")
     p.set_defaults(func=cmd_grade)
 
     p = sub.add_parser("demo", help="grade the reference solutions and the bundled example student")
+    p.add_argument("--no-train", action="store_true", help="leave out the LeNet training test")
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("calibrate", help="train the reference LeNet over several seeds; recommend a threshold")
+    p.add_argument("what", choices=["lenet"])
+    p.add_argument("--seeds", type=int, default=5)
+    p.add_argument("--margin", type=float, default=0.03, help="kept below the worst reference run")
+    p.set_defaults(func=cmd_calibrate)
     return parser
 
 

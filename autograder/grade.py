@@ -29,6 +29,7 @@ class TestResult:
     output: str
     seconds: float = 0.0
     grader_error: bool = False
+    files: dict[str, str] = field(default_factory=dict)  # label -> path, e.g. the training curve
 
     @property
     def passed(self) -> bool:
@@ -69,14 +70,17 @@ def _zero(course: Course, aid: str, test: hidden.HiddenTest, why: str) -> TestRe
 
 
 def grade(folder: Path, course: Course, *, only: list[str] | None = None,
-          progress: Callable[[str], None] | None = None, limits: Limits | None = None) -> SubmissionResult:
+          progress: Callable[[str], None] | None = None, limits: Limits | None = None,
+          train: bool = True, workdir: Path | None = None) -> SubmissionResult:
+    """Grade one submission folder. `train=False` leaves out the tests that train a network
+    (minutes on a CPU); `workdir` receives files for the feedback, such as training curves."""
     start = time.monotonic()
     result = SubmissionResult(Path(folder))
     with Submission(folder, course, limits) as sub:
         for a in course.assignments:
             if only and a.id not in only:
                 continue
-            tests = hidden.tests_for(a.id, a.notebook_stem)
+            tests = [t for t in hidden.tests_for(a.id, a.notebook_stem) if train or not t.training]
             if a.id not in sub.notebooks:
                 if a.id in sub.missing:
                     result.notes.append(sub.missing[a.id])
@@ -84,14 +88,15 @@ def grade(folder: Path, course: Course, *, only: list[str] | None = None,
                 continue
             if progress:
                 progress(a.id)
-            result.tests += _grade_assignment(course, sub, a.id, tests, result.notes)
+            result.tests += _grade_assignment(course, sub, a.id, tests, result.notes, workdir)
         result.sandbox = sub.child.mode if sub.child else ""
         result.output = sub.output
     result.seconds = time.monotonic() - start
     return result
 
 
-def _grade_assignment(course: Course, sub: Submission, aid: str, tests: list[hidden.HiddenTest], notes: list[str]) -> list[TestResult]:
+def _grade_assignment(course: Course, sub: Submission, aid: str, tests: list[hidden.HiddenTest], notes: list[str],
+                      workdir: Path | None = None) -> list[TestResult]:
     name = sub.notebooks[aid].relative_to(sub.folder) if sub.notebooks[aid].is_relative_to(sub.folder) else sub.notebooks[aid]
     try:
         loaded = sub.load(aid)
@@ -103,18 +108,18 @@ def _grade_assignment(course: Course, sub: Submission, aid: str, tests: list[hid
 
     results: list[TestResult] = []
     ops: dict[str, set[str]] = {}
-    limit = course.time_limits.test_seconds
     for test in tests:
+        limit = course.time_limits.lenet_seconds if test.training else course.time_limits.test_seconds
         missing = [s for s in test.stubs if s not in loaded.names]
         if missing:
             results.append(_zero(course, aid, test, _missing_message(name, loaded, missing[0])))
             continue
-        outcome, test_ops = hidden.run(test, sub, limit)
+        outcome, test_ops = hidden.run(test, sub, limit, str(workdir) if workdir else None)
         for stub, seen in test_ops.items():
             ops.setdefault(stub, set()).update(seen)
         points = _points(course, aid, test.name)
-        results.append(TestResult(aid, test.name, test.stubs, points if outcome.passed else 0.0, points,
-                                  outcome.output, outcome.seconds, outcome.grader_error))
+        results.append(TestResult(aid, test.name, test.stubs, round(points * outcome.fraction, 4), points,
+                                  outcome.output, outcome.seconds, outcome.grader_error, outcome.files))
     for stub in sorted({s for t in tests for s in t.stubs}):
         why = policy.verdict(stub, loaded.stub_cell(stub), ops.get(stub, ()))
         if why:

@@ -39,7 +39,7 @@ NOBODY = 65534
 # thread or process. Per-child uids are 2**30 + (grader pid << 8) + a per-process counter:
 # unique among live grader processes (pid_max <= 2**22), far above real accounts, below 2**31.
 CHILD_UID_BASE = 1 << 30
-RUNTIME_FILES = ("child.py", "wire.py")
+RUNTIME_FILES = ("child.py", "wire.py", "training.py")
 WARM_UP_NS = "__grader_warm_up__"  # the child namespace of Child._warm_up, never a notebook's
 GiB = 1024**3
 
@@ -61,6 +61,10 @@ class Limits:
     open_files: int = 256
     output_bytes: int = 64 * 1024
     startup_seconds: float = 60.0
+    # Resident memory of the child's whole process tree, watched by the parent. This stands in
+    # for address_space where that rlimit cannot be used (CUDA reserves far more virtual memory
+    # than it ever touches).
+    memory_bytes: int | None = None
 
 
 @lru_cache(maxsize=None)
@@ -281,8 +285,11 @@ class Child:
             preexec_fn=lambda: _set_limits(limits),
         )
         self._replies = queue.Queue()
+        self._over_memory = False
         threading.Thread(target=self._read_replies, args=(self.proc,), daemon=True).start()
         threading.Thread(target=self._drain_output, args=(self.proc,), daemon=True).start()
+        if limits.memory_bytes:
+            threading.Thread(target=self._watch_memory, args=(self.proc, limits.memory_bytes), daemon=True).start()
         ready = self._next(self.limits.startup_seconds, "starting the sandbox")
         if ready.get("event") != "ready":
             raise ChildDied(f"unexpected first message from the sandbox: {ready!r}"[:300])
@@ -354,6 +361,18 @@ class Child:
                 self._replies.put(wire.WireError(f"garbled reply from the sandbox: {exc}"))
                 return
 
+    def _watch_memory(self, proc: subprocess.Popen, limit: int) -> None:
+        """Kill the child's process group once its tree holds more than `limit` bytes resident."""
+        while proc.poll() is None:
+            if tree_rss(proc.pid) > limit:
+                self._over_memory = True
+                try:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
+                return
+            time.sleep(0.2)
+
     def _drain_output(self, proc: subprocess.Popen) -> None:
         while True:
             try:
@@ -406,12 +425,34 @@ class Child:
         code = proc.poll()
         if code is None:
             return "the process stopped answering"
+        if getattr(self, "_over_memory", False):
+            return f"the process was killed for using more than {self.limits.memory_bytes / GiB:g} GiB of memory"
         if code < 0:
             sig = signal.Signals(-code).name
             hint = {"SIGXCPU": " (CPU time limit)", "SIGKILL": " (killed, often the memory limit)",
                     "SIGXFSZ": " (file size limit)", "SIGSEGV": " (crashed, often out of memory)"}.get(sig, "")
             return f"the process was killed by {sig}{hint}"
         return f"the process exited with status {code}"
+
+
+def tree_rss(pid: int) -> int:
+    """Resident bytes of a process and all its descendants, from /proc (0 once it is gone)."""
+    total, todo, seen = 0, [pid], set()
+    while todo:
+        p = todo.pop()
+        if p in seen:
+            continue
+        seen.add(p)
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) * 1024
+                    break
+            for task in Path(f"/proc/{p}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, ValueError):
+            continue
+    return total
 
 
 def wait_until(predicate, timeout: float, step: float = 0.05) -> bool:

@@ -8,9 +8,11 @@ restarted, so one hostile stub costs only its own tests.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Union
+import time
+from typing import Any, Callable, Iterator, Union
 
 from autograder import config as course_config
 from autograder import notebook
@@ -83,6 +85,7 @@ class Submission:
         self.loaded: dict[str, Loaded] = {}
         self.unreadable: dict[str, str] = {}
         self.child: Child | None = None
+        self.gpu = False
         self._in_child: set[str] = set()
         self.restarts = 0
 
@@ -92,7 +95,7 @@ class Submission:
             if self.child is not None:
                 self.child.cleanup()
                 self.restarts += 1
-            self.child = Child(self.folder, self.limits).start()
+            self.child = Child(self.folder, self.limits, gpu=self.gpu).start()
             self._in_child = set()
         return self.child
 
@@ -100,6 +103,22 @@ class Submission:
         if self.child is not None:
             self.child.cleanup()
             self.child = None
+
+    @contextmanager
+    def dedicated_child(self, limits: Limits, *, gpu: bool = False) -> Iterator["Submission"]:
+        """A fresh child of its own for a long job (training), with its own limits and devices.
+
+        The notebook is loaded again there; the main child, and what it has loaded, come back after.
+        """
+        saved = (self.child, self._in_child, self.limits, self.gpu, self.restarts)
+        self.child, self._in_child, self.limits, self.gpu = None, set(), limits, gpu
+        try:
+            yield self
+        finally:
+            output = self.output
+            self.close()
+            self.child, self._in_child, self.limits, self.gpu, self.restarts = saved
+            self.dedicated_output = output
 
     def __enter__(self) -> "Submission":
         return self
@@ -151,12 +170,24 @@ class Submission:
         return loaded
 
     # -- requests ----------------------------------------------------------------------------
-    def _request(self, aid: str, msg: dict, doing: Described) -> dict:
-        """One request; `doing` names it for messages and is only rendered when one is needed."""
+    def _request(self, aid: str, msg: dict, doing: Described, *, timeout: float | None = None,
+                 on_event: Callable[[dict], None] | None = None) -> dict:
+        """One request; `doing` names it for messages and is only rendered when one is needed.
+
+        Long requests stream events (training epochs) before their reply; `timeout` bounds the whole.
+        """
         self.load(aid)
         child = self._ensure_child()
+        timeout = self.course.time_limits.call_seconds if timeout is None else timeout
         try:
-            reply = child.request({**msg, "ns": aid}, self.course.time_limits.call_seconds, "the call")
+            deadline = time.monotonic() + timeout
+            child.send({**msg, "ns": aid})
+            while True:
+                reply = child.events(max(deadline - time.monotonic(), 0.01), "the call")
+                if "event" not in reply:
+                    break
+                if on_event is not None:
+                    on_event(reply)
         except ChildDied as exc:
             self._in_child.clear()
             raise StubCrashed(f"{_render(doing)}: {exc}") from None
@@ -171,9 +202,10 @@ class Submission:
         return self._request(aid, msg, described or target)
 
     def probe(self, aid: str, probe: str, params: dict, *, stand_ins: tuple[str, ...] = (),
-              seed: int = 0, described: Described = "") -> dict:
+              seed: int = 0, described: Described = "", timeout: float | None = None,
+              on_event: Callable[[dict], None] | None = None) -> dict:
         msg = {"op": "probe", "probe": probe, "params": params, "stand_ins": list(stand_ins), "seed": seed}
-        return self._request(aid, msg, described or probe)["report"]
+        return self._request(aid, msg, described or probe, timeout=timeout, on_event=on_event)["report"]
 
 
 Described = Union[str, Callable[[], str]]

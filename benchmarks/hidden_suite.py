@@ -60,7 +60,7 @@ def main() -> None:
     rows = [("python -c 'import torch' (baseline)", baseline)]
     for mode in ("bwrap", "rlimits"):
         env = {**os.environ, "COURSE_SANDBOX": mode}
-        runs = [timed([*course, "grade", "solutions", "--results", str(json_out), "-q"], env=env) for _ in range(args.repeat)]
+        runs = [timed([*course, "grade", "solutions", "--results", str(json_out), "-q", "--no-train"], env=env) for _ in range(args.repeat)]
         rows.append((f"course grade solutions/ (all 7 sections, sandbox={mode})", runs))
     for mode in ("bwrap", "rlimits"):
         rows.append((f"sandbox start-up per child ({mode}, includes importing torch)", sandbox_startup(mode, args.repeat)))

@@ -22,7 +22,7 @@ from corpus.build import CORPUS, write_submission  # noqa: E402
 PLANTED = {
     "02_convolutions": {"Conv2D": "mutants/Conv2D__bias_plain_tensor.py"},
     "03_padding_stride": {"conv_output_shape": "mutants/conv_output_shape__total_padding_formula_per_side.py"},
-    "05_pooling": {"pool2d_strided": "mutants/pool2d_strided__max_pads_with_zeros.py"},
+    "05_pooling": {"pool2d_strided": "mutants/pool2d_strided__zero_padding_for_max.py"},
     "06_lenet": {"evaluate_accuracy": "mutants/evaluate_accuracy__per_batch_mean.py"},
     "07_modern_blocks": {"SEBlock": None},  # left as released: not implemented yet
 }
@@ -38,8 +38,7 @@ def main() -> None:
             if source is None:
                 replace[stub] = None
             else:
-                path = CORPUS / source
-                replace[stub] = path.read_text() if path.exists() else None
+                replace[stub] = (CORPUS / source).read_text()  # a renamed corpus file must fail loudly here
         write_submission(out, course, a.id, {k: v for k, v in replace.items() if v is not None})
         unfinished = [k for k, v in replace.items() if v is None]
         if unfinished:

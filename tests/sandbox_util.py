@@ -87,23 +87,6 @@ def snapshot(path: Path) -> object:
     return "missing" if not path.exists() and not path.is_symlink() else "other"
 
 
-def allow_regrading() -> None:
-    """WORKAROUND for a grader bug, reported and pinned by test_hostile.py::test_grades_twice_in_one_process.
-
-    hidden.run() decorates each registered hypothesis test with `settings(...)` on every run;
-    hypothesis marks the function object itself, so the second grading in one process raises
-    InvalidArgument ("has already been decorated with a settings object") out of grade.grade().
-    Clearing the mark lets these tests grade many submissions in one process; remove this
-    once hidden.run() applies the settings once (at registration) or to a fresh wrapper.
-    """
-    from autograder import hidden
-
-    for tests in hidden._REGISTRY.values():
-        for test in tests.values():
-            if getattr(test.run, "_hypothesis_internal_settings_applied", False):
-                del test.run._hypothesis_internal_settings_applied
-
-
 class Listener:
     """TCP and UDP on one loopback port: records anything that reaches it."""
 

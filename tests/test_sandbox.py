@@ -24,7 +24,7 @@ import pytest
 from autograder import grade, sandbox
 from autograder.sandbox import Child, ChildDied, ChildTimeout, Limits
 from corpus.build import ROOT, write_submission
-from sandbox_util import Listener, allow_regrading, fast_course, leftover_processes, wait_for_no_leftovers
+from sandbox_util import Listener, fast_course, leftover_processes, wait_for_no_leftovers
 
 BWRAP_OK, BWRAP_WHY = sandbox._bwrap_works()
 needs_bwrap = pytest.mark.skipif(not BWRAP_OK, reason=f"bubblewrap cannot start on this machine: {BWRAP_WHY}")
@@ -267,7 +267,7 @@ def test_sandbox_dies_with_the_grader(folder, bwrap_mode, tmp_path):
 
 # ----------------------------------------------------------------------------- both modes
 def test_resource_limits_apply_inside(folder, any_mode):
-    limits = Limits(cpu_seconds=321, address_space=3 * GiB, file_size=5 * MiB, processes=77, open_files=99)
+    limits = Limits(cpu_seconds=321, address_space=6 * GiB, file_size=5 * MiB, processes=77, open_files=99)
     info = probe(folder, """
         import os, tempfile
         def probe():
@@ -288,7 +288,7 @@ def test_resource_limits_apply_inside(folder, any_mode):
     """, limits)
     table = info["limits"]
     assert table["Max cpu time"] == "321"
-    assert table["Max address space"] == str(3 * GiB)
+    assert table["Max address space"] == str(6 * GiB)
     assert table["Max file size"] == str(5 * MiB)
     assert table["Max processes"] == "77"
     assert table["Max open files"] == "99"
@@ -319,7 +319,7 @@ def test_infinite_loop_is_stopped_and_cleaned_up(folder, any_mode):
 
 def test_memory_bomb_is_refused(folder, any_mode):
     """Past the address-space limit allocation fails inside the child; the grader is untouched."""
-    with Child(folder, Limits(address_space=4 * GiB)) as child:
+    with Child(folder, Limits(address_space=6 * GiB)) as child:
         load(child, """
             import torch
             def probe():
@@ -336,6 +336,23 @@ def test_memory_bomb_is_refused(folder, any_mode):
             assert call(child, "still_alive")["result"] == "yes"
         except ChildDied:
             pass  # killed outright is contained too
+    assert wait_for_no_leftovers([str(folder), child._runtime]) == []
+
+
+def test_memory_watchdog_replaces_the_address_space_limit(folder, any_mode):
+    """Where an address-space rlimit would break CUDA (the GPU training child), the parent's
+    resident-memory watchdog stops a memory bomb instead, and says so."""
+    with Child(folder, Limits(address_space=None, memory_bytes=2 * GiB)) as child:
+        load(child, """
+            import torch
+            def probe():
+                blocks = []
+                for _ in range(64):  # touched 1 GiB blocks
+                    blocks.append(torch.ones(2**28))
+                return len(blocks)
+        """)
+        with pytest.raises(ChildDied, match="more than 2 GiB of memory"):
+            call(child)
     assert wait_for_no_leftovers([str(folder), child._runtime]) == []
 
 
@@ -359,7 +376,6 @@ def test_forked_processes_are_killed_with_the_child(folder, any_mode):
 def test_rlimits_fallback_grades_a_correct_submission(tmp_path, course, rlimits_mode):
     quick = fast_course(course)
     write_submission(tmp_path, quick, "02_convolutions")
-    allow_regrading()
     result = grade.grade(tmp_path, quick, only=["02_convolutions"])
     assert result.sandbox == "rlimits"
     assert [(t.name, t.output) for t in result.tests if not t.passed] == []

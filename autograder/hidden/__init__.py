@@ -41,13 +41,23 @@ class HiddenTest:
     run: Callable[["Student"], None]
     stand_ins: tuple[str, ...] = ()
     examples: int = 30
+    training: bool = False  # trains a network: its own time budget, and skipped by --no-train
+
+
+@dataclass
+class Verdict:
+    """What a test may return instead of None: partial credit, a message, files for feedback."""
+
+    fraction: float = 1.0
+    message: str = ""
+    files: dict[str, str] = field(default_factory=dict)  # label -> path
 
 
 _REGISTRY: dict[str, dict[str, HiddenTest]] = {}
 
 
 def hidden_test(assignment: str, name: str, stubs: tuple[str, ...] | str, *, stand_ins: tuple[str, ...] = (),
-                examples: int = 30) -> Callable:
+                examples: int = 30, training: bool = False) -> Callable:
     """Register a hidden test. `stubs` are the names it grades (its tags); `stand_ins` the
     earlier stubs replaced by the grader's own versions while it runs (no double jeopardy)."""
     stubs = (stubs,) if isinstance(stubs, str) else tuple(stubs)
@@ -56,7 +66,10 @@ def hidden_test(assignment: str, name: str, stubs: tuple[str, ...] | str, *, sta
         tests = _REGISTRY.setdefault(assignment, {})
         if name in tests:
             raise ValueError(f"hidden test {assignment}/{name} defined twice")
-        tests[name] = HiddenTest(assignment, name, stubs, fn, tuple(stand_ins), examples)
+        # Settings are applied here, once: hypothesis refuses a second @settings on the same
+        # function, and a grader that grades many submissions in one process would hit that.
+        graded = settings(GRADING, max_examples=examples)(fn) if getattr(fn, "is_hypothesis_test", False) else fn
+        tests[name] = HiddenTest(assignment, name, stubs, graded, tuple(stand_ins), examples, training)
         return fn
 
     return register
@@ -93,6 +106,11 @@ class Student:
     stand_ins: tuple[str, ...]
     deadline: float
     ops: dict[str, set[str]] = field(default_factory=dict)
+    workdir: str | None = None  # where a test may leave files for the feedback (curves)
+
+    @property
+    def course(self):
+        return self.submission.course
 
     def _check_time(self) -> None:
         if time.monotonic() > self.deadline:
@@ -130,23 +148,27 @@ class Outcome:
     output: str
     seconds: float
     grader_error: bool = False
+    fraction: float = 0.0
+    files: dict[str, str] = field(default_factory=dict)
 
 
-def run(test: HiddenTest, submission: Submission, time_limit: float) -> tuple[Outcome, dict[str, set[str]]]:
-    student = Student(submission, test.assignment, test.stand_ins, time.monotonic() + time_limit)
+def run(test: HiddenTest, submission: Submission, time_limit: float,
+        workdir: str | None = None) -> tuple[Outcome, dict[str, set[str]]]:
+    student = Student(submission, test.assignment, test.stand_ins, time.monotonic() + time_limit, workdir=workdir)
     fn = test.run
-    if getattr(fn, "is_hypothesis_test", False):
-        fn = settings(GRADING, max_examples=test.examples)(fn)
     start = time.monotonic()
+    error = False
     try:
-        fn(student)
-        passed, output, error = True, "", False
+        returned = fn(student)
+        verdict = returned if isinstance(returned, Verdict) else Verdict()
     except OutOfTime:
-        passed, output, error = False, f"stopped: this test ran past its {time_limit:g} s budget", False
+        verdict = Verdict(0.0, f"stopped: this test ran past its {time_limit:g} s budget")
     except StubCrashed as exc:
-        passed, output, error = False, str(exc), False
+        verdict = Verdict(0.0, str(exc))
     except (checks.Mismatch, StubError) as exc:
-        passed, output, error = False, str(exc), False
+        verdict = Verdict(0.0, str(exc))
     except Exception as exc:  # noqa: BLE001 - a surprise here is the grader's fault, not the student's
-        passed, output, error = False, f"internal grader error ({type(exc).__name__}: {exc}); the instructor has been told", True
-    return Outcome(test, passed, output, time.monotonic() - start, error), student.ops
+        verdict = Verdict(0.0, f"internal grader error ({type(exc).__name__}: {exc}); the instructor has been told")
+        error = True
+    fraction = min(max(verdict.fraction, 0.0), 1.0)
+    return Outcome(test, fraction >= 1.0, verdict.message, time.monotonic() - start, error, fraction, verdict.files), student.ops

@@ -81,6 +81,9 @@ def conv2d_forward_and_gradients(student: Student, kernel, extra):
     if "weight" not in params or "bias" not in params:
         raise checks.Mismatch(f"Conv2D({kernel}) must have parameters named weight and bias")
     w, b = params["weight"].double(), params["bias"].double()
+    if b.numel() != 1 or w.numel() != kernel[0] * kernel[1]:
+        raise checks.Mismatch(f"Conv2D({kernel}) has a weight of shape {tuple(w.shape)} and a bias of shape {tuple(b.shape)}; "
+                              f"expected {tuple(kernel)} and one scalar")
     expected = oracles.conv2d(x, w.reshape(kernel)) + b.reshape(())
     checks.close(rep["output"], expected, what, inputs=(x,))
     grads = rep.get("grads", {})

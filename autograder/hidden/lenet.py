@@ -8,6 +8,7 @@ torch to compute what the student's function should report.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import torch
 import torch.nn.functional as F
@@ -17,7 +18,7 @@ from torch import nn
 
 from autograder import checks
 from autograder import strategies as s
-from autograder.hidden import Student, hidden_test
+from autograder.hidden import Student, Verdict, hidden_test
 from autograder.visible import show
 
 A = "06_lenet"
@@ -439,3 +440,26 @@ def evaluate_accuracy_devices(student: Student):
         got = _as_number(rep["result"])
         if got is None or abs(got - expected) > 1e-6:
             raise checks.Mismatch(f"{what} returned {show(rep['result'], 200)}, expected {expected:.6g}: {detail}")
+
+
+@hidden_test(A, "lenet_trains_on_fashion_mnist", "LeNet", training=True)
+def lenet_trains_on_fashion_mnist(student: Student) -> Verdict:
+    """The big one: the grader trains the student's LeNet with its own protocol (course.yaml) in a
+    dedicated sandbox and scores test accuracy here, against labels the sandbox never saw."""
+    from autograder import lenet
+
+    course = student.course
+    trained = lenet.train_student(student.submission, A, course)
+    p = course.lenet
+    fraction = p.credit(trained.accuracy)
+    files = {}
+    if student.workdir:
+        files["training curve"] = str(lenet.plot_curve(trained, Path(student.workdir) / "lenet_curve.png"))
+    curve = ", ".join(f"{v:.3f}" for v in trained.loss)
+    message = (f"test accuracy {trained.accuracy:.4f} after {len(trained.loss)} epoch(s) on {trained.device} "
+               f"(threshold {p.threshold:.2f}); training loss per epoch: {curve}")
+    if fraction < 1.0:
+        rungs = ", ".join(f"{r.accuracy:.2f} -> {r.fraction:g}" for r in p.partial_credit) or "none"
+        message += (f"\nbelow the threshold: {fraction:g} of the points (partial credit: {rungs}). "
+                    "A correct LeNet-5 trained this way reaches it; compare your layers with the chapter's.")
+    return Verdict(fraction, message, files)

@@ -1,0 +1,157 @@
+"""The grader's LeNet training loop: one protocol, owned by the grader, run wherever a net is trained.
+
+It runs inside the sandbox on the student's LeNet (copied there beside child.py, so it
+imports nothing but torch), and in the trusted parent for calibration and benchmarks.
+
+Why it is fast: the whole training set lives on the device as one tensor, batches are
+index slices of it, and the running loss and accuracy stay on the device, so the loop
+never waits for the host. The only syncs are one per epoch, for the progress callback.
+The order of examples comes from a seeded generator, so a run is repeatable.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import torch
+from torch import nn
+
+
+@dataclass(frozen=True)
+class Protocol:
+    """What course.yaml's `lenet:` section fixes; defaults are the chapter's."""
+
+    seed: int = 0
+    epochs: int = 10
+    batch_size: int = 256
+    lr: float = 0.9
+
+
+@dataclass
+class History:
+    """Per-epoch curves, for the feedback plot; the score never comes from here."""
+
+    loss: list[float] = field(default_factory=list)
+    train_accuracy: list[float] = field(default_factory=list)
+    seconds: float = 0.0  # training time, excluding moving data to the device
+
+
+def xavier_init(module: nn.Module) -> None:
+    """The protocol's initialisation, applied by the grader (the student's init_cnn is graded apart)."""
+    if isinstance(module, (nn.Linear, nn.Conv2d)):
+        nn.init.xavier_uniform_(module.weight)
+
+
+def to_images(raw: torch.Tensor, device: torch.device | str) -> torch.Tensor:
+    """uint8 (N, 28, 28) as stored by torchvision -> float (N, 1, 28, 28) in [0, 1], as ToTensor gives."""
+    return raw.to(device, non_blocking=True).unsqueeze(1).to(torch.float32).div_(255.0)
+
+
+def materialize(net: nn.Module, example: torch.Tensor) -> None:
+    """Lazy layers get their shapes from one forward pass before initialisation."""
+    if any(isinstance(m, nn.modules.lazy.LazyModuleMixin) for m in net.modules()):
+        with torch.no_grad():
+            net(example)
+
+
+def fit(net: nn.Module, images: torch.Tensor, labels: torch.Tensor, protocol: Protocol,
+        device: torch.device | str = "cpu", on_epoch: Callable[[int, float, float], None] | None = None) -> History:
+    """Train `net` in place with minibatch SGD on cross-entropy, the chapter's recipe.
+
+    `images` are uint8 (N, 28, 28); they are moved to the device once.
+    """
+    device = torch.device(device)
+    torch.manual_seed(protocol.seed)
+    X = to_images(images, device)
+    y = labels.to(device, torch.int64)
+    net.to(device)
+    materialize(net, X[:2])
+    net.apply(xavier_init)
+    optimizer = torch.optim.SGD(net.parameters(), lr=protocol.lr, foreach=True)
+    loss_fn = nn.CrossEntropyLoss()
+    order = torch.Generator(device=device).manual_seed(protocol.seed)
+    n, bs = X.shape[0], protocol.batch_size
+    layout = _fastest_layout(net, X[:2], device)
+    history = History()
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    start = time.perf_counter()
+    for epoch in range(protocol.epochs):
+        net.train()
+        perm = torch.randperm(n, device=device, generator=order)
+        loss_sum = torch.zeros((), device=device)
+        correct = torch.zeros((), device=device, dtype=torch.int64)
+        for i in range(0, n, bs):
+            idx = perm[i:i + bs]
+            xb, yb = X.index_select(0, idx).contiguous(memory_format=layout), y.index_select(0, idx)
+            logits = net(xb)
+            loss = loss_fn(logits, yb)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            with torch.no_grad():
+                loss_sum += loss.detach() * yb.shape[0]
+                correct += (logits.argmax(dim=1) == yb).sum()
+        # One sync per epoch: the curve for the plot and the progress bar.
+        epoch_loss, epoch_acc = (loss_sum / n).item(), correct.item() / n
+        history.loss.append(epoch_loss)
+        history.train_accuracy.append(epoch_acc)
+        if on_epoch is not None:
+            on_epoch(epoch, epoch_loss, epoch_acc)
+        if not math.isfinite(epoch_loss):
+            break  # diverged: more epochs cannot help and only cost time
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    history.seconds = time.perf_counter() - start
+    return history
+
+
+def _fastest_layout(net: nn.Module, example: torch.Tensor, device: torch.device) -> torch.memory_format:
+    """channels_last on the CPU (oneDNN's convolutions and pooling run ~1.4x faster on LeNet), unless
+    the net cannot take it: a forward that calls .view() on a channels_last activation raises, and a
+    correct student must not lose points for that. Same net, same choice: grading stays repeatable."""
+    if device.type != "cpu":
+        return torch.contiguous_format
+    was_training = net.training
+    net.to(memory_format=torch.channels_last).eval()  # eval: the probe must not move BatchNorm statistics
+    try:
+        with torch.no_grad():
+            net(example.contiguous(memory_format=torch.channels_last))
+        return torch.channels_last
+    except RuntimeError:
+        net.to(memory_format=torch.contiguous_format)
+        return torch.contiguous_format
+    finally:
+        net.train(was_training)
+
+
+@torch.no_grad()
+def predict(net: nn.Module, images: torch.Tensor, device: torch.device | str = "cpu", batch_size: int = 2048) -> torch.Tensor:
+    """Logits for uint8 images, in eval mode; the caller, who holds the labels, scores them."""
+    device = torch.device(device)
+    net.eval()
+    X = to_images(images, device)
+    return torch.cat([net(X[i:i + batch_size]) for i in range(0, X.shape[0], batch_size)]).cpu()
+
+
+def accuracy(logits: torch.Tensor, labels: torch.Tensor) -> float:
+    return (logits.argmax(dim=1) == labels).to(torch.float64).mean().item()
+
+
+class ChapterLeNet(nn.Sequential):
+    """The chapter's LeNet-5, for calibration and benchmarks (no solution code needed)."""
+
+    def __init__(self, num_classes: int = 10) -> None:
+        super().__init__(
+            nn.Conv2d(1, 6, kernel_size=5, padding=2), nn.Sigmoid(),
+            nn.AvgPool2d(kernel_size=2, stride=2),
+            nn.Conv2d(6, 16, kernel_size=5), nn.Sigmoid(),
+            nn.AvgPool2d(kernel_size=2, stride=2),
+            nn.Flatten(),
+            nn.Linear(16 * 5 * 5, 120), nn.Sigmoid(),
+            nn.Linear(120, 84), nn.Sigmoid(),
+            nn.Linear(84, num_classes),
+        )

@@ -1,0 +1,187 @@
+"""Training the student's LeNet: the grader's loop, its sandboxed run, and its scoring.
+
+The full-protocol run (60k images, 10 epochs) happens once here, on the reference
+solution; the other cases use one epoch, which is enough to tell a broken net, a
+cheating one, or a diverging one from a working one.
+"""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from autograder import grade, lenet, report, sandbox, training
+from corpus.build import write_submission
+from sandbox_util import wait_for_no_leftovers
+
+AID = "06_lenet"
+TRAINING_TEST = "lenet_trains_on_fashion_mnist"
+
+
+def _one_epoch(course):
+    return course.model_copy(update={"lenet": course.lenet.model_copy(update={"epochs": 1})})
+
+
+def _training_result(result: grade.SubmissionResult) -> grade.TestResult:
+    (t,) = [t for t in result.tests if t.name == TRAINING_TEST]
+    return t
+
+
+def _subset(n: int = 1024) -> tuple[torch.Tensor, torch.Tensor]:
+    split = lenet.fashion_mnist(True, str(lenet.course_config.default_course().data_path()))
+    return split.images[:n], split.labels[:n]
+
+
+def test_fit_is_repeatable():
+    images, labels = _subset()
+    protocol = training.Protocol(seed=3, epochs=2, batch_size=128, lr=0.9)
+    runs = []
+    for _ in range(2):
+        torch.manual_seed(protocol.seed)  # biases keep torch's default init, as in the chapter: seed before building
+        net = training.ChapterLeNet()
+        hist = training.fit(net, images, labels, protocol)
+        runs.append((hist.loss, {k: v.clone() for k, v in net.state_dict().items()}))
+    assert runs[0][0] == runs[1][0]
+    assert all(torch.equal(runs[0][1][k], runs[1][1][k]) for k in runs[0][1])
+    other = training.ChapterLeNet()
+    assert training.fit(other, images, labels, training.Protocol(seed=4, epochs=2, batch_size=128)).loss != runs[0][0]
+
+
+def test_fit_visits_every_example_once_per_epoch():
+    """A partial last batch is kept (60,000 is not a multiple of 256), as the chapter's DataLoader does."""
+    seen = []
+
+    class Recorder(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = torch.nn.Linear(28 * 28, 10)
+
+        def forward(self, x):
+            if self.training and torch.is_grad_enabled():  # not the layout probe
+                seen.append(x.shape[0])
+            return self.fc(x.flatten(1))
+
+    images, labels = _subset(1000)
+    training.fit(Recorder(), images, labels, training.Protocol(epochs=2, batch_size=256))
+    assert seen == [256, 256, 256, 232] * 2
+
+
+def test_reference_lenet_trains_past_the_threshold_in_the_sandbox(tmp_path, course):
+    """The real protocol (course.yaml), through the sandbox, with the curve written for feedback."""
+    write_submission(tmp_path / "sub", course, AID)
+    result = grade.grade(tmp_path / "sub", course, only=[AID], workdir=tmp_path / "out")
+    t = _training_result(result)
+    assert t.score == t.max_score == course.assignment(AID).hidden[TRAINING_TEST], t.output
+    acc = float(t.output.split("test accuracy ")[1].split()[0])
+    assert course.lenet.threshold <= acc < 0.95
+    assert len(t.output.split("training loss per epoch: ")[1].split(",")) == course.lenet.epochs
+    png = tmp_path / "out" / "lenet_curve.png"
+    assert t.files == {"training curve": str(png)} and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert [(x.name, x.output) for x in result.tests if not x.passed] == []
+    assert wait_for_no_leftovers([str(tmp_path / "sub")]) == []
+
+
+CONSTANT = '''
+class LeNet(nn.Module):
+    """Ignores its input: every image gets the same logits."""
+    def __init__(self, num_classes=10):
+        super().__init__()
+        self.out = nn.Linear(1, num_classes)
+
+    def forward(self, X):
+        return self.out(torch.ones(X.shape[0], 1))
+'''
+
+
+def test_a_lenet_that_cannot_learn_gets_no_training_points(tmp_path, course):
+    quick = _one_epoch(course)
+    write_submission(tmp_path, quick, AID, {"LeNet": CONSTANT})
+    result = grade.grade(tmp_path, quick, only=[AID])
+    t = _training_result(result)
+    assert t.score == 0 and not t.grader_error
+    assert "below the threshold" in t.output and "test accuracy 0.1000" in t.output
+    # results.json carries the fraction honestly.
+    entry = [e for e in report.gradescope(result)["tests"] if e["name"].endswith(TRAINING_TEST)][0]
+    assert entry["score"] == 0 and entry["status"] == "failed" and entry["tags"] == ["LeNet"]
+
+
+CHEAT = '''
+import glob, hashlib
+
+KNOWN = []  # the test fills in where this machine really keeps the data
+
+def _find_test_labels():
+    """Look where a course might keep Fashion-MNIST for the test set's labels and images."""
+    guesses = [p for root in ("/submission", "/tmp", "/work", "/root", "/home", "/data", "/srv", "/mnt")
+               for p in glob.glob(root + "/**/t10k-labels-idx1-ubyte", recursive=True)]
+    for labels in KNOWN + guesses:
+        images = labels.replace("labels-idx1", "images-idx3")
+        try:
+            lab = open(labels, "rb").read()[8:]
+            img = open(images, "rb").read()[16:]
+        except OSError:
+            continue
+        return {hashlib.sha1(img[i * 784:(i + 1) * 784]).hexdigest(): lab[i] for i in range(len(lab))}
+    return {}
+
+class LeNet(nn.Module):
+    """Answers from the test labels when it can read them; otherwise knows nothing."""
+    def __init__(self, num_classes=10):
+        super().__init__()
+        self.answers = _find_test_labels()
+        self.scale = nn.Parameter(torch.ones(()))
+
+    def forward(self, X):
+        out = torch.zeros(X.shape[0], 10)
+        for i, x in enumerate(X):
+            key = hashlib.sha1((x[0] * 255).round().to(torch.uint8).numpy().tobytes()).hexdigest()
+            out[i, self.answers.get(key, 0)] = 1.0
+        return out * self.scale
+'''
+
+
+def _cheat(course) -> str:
+    real = str((course.data_path() / "FashionMNIST" / "raw" / "t10k-labels-idx1-ubyte").resolve())
+    return CHEAT.replace("KNOWN = []", f"KNOWN = [{real!r}]")
+
+
+def test_the_sandbox_never_sees_the_test_labels(tmp_path, course):
+    if sandbox.mode() != "bwrap":
+        pytest.skip("without bubblewrap the child can read the data root; a documented limit of the fallback")
+    quick = _one_epoch(course)
+    write_submission(tmp_path, quick, AID, {"LeNet": _cheat(course)})
+    t = _training_result(grade.grade(tmp_path, quick, only=[AID]))
+    assert t.score == 0 and "test accuracy 0.1000" in t.output, t.output
+
+
+def test_the_cheat_would_work_if_it_could_read_the_labels(course):
+    """Guards the test above: the cheat is real, so its zero comes from the sandbox, not from a bug."""
+    ns = {"nn": torch.nn, "torch": torch}
+    exec(_cheat(course), ns)  # noqa: S102
+    test = lenet.fashion_mnist(False, str(course.data_path()))
+    logits = training.predict(ns["LeNet"](), test.images[:300])
+    assert training.accuracy(logits, test.labels[:300]) == 1.0
+
+
+def test_logits_of_the_wrong_shape_are_a_clear_zero(tmp_path, course):
+    quick = _one_epoch(course)
+    # A realistic slip: in eval mode, forward returns the predicted classes instead of logits.
+    source = CONSTANT.replace("return self.out(torch.ones(X.shape[0], 1))",
+                              "y = self.out(torch.ones(X.shape[0], 1))\n        return y if self.training else y.argmax(dim=1)")
+    write_submission(tmp_path, quick, AID, {"LeNet": source})
+    t = _training_result(grade.grade(tmp_path, quick, only=[AID]))
+    assert t.score == 0 and not t.grader_error
+    assert "shape (10000,) and dtype torch.int64" in t.output and "logits of shape (10000, 10)" in t.output, t.output
+
+
+def test_partial_credit_follows_the_ladder():
+    from autograder.config import LeNetProtocol
+
+    p = LeNetProtocol(threshold=0.7, partial_credit=[{"accuracy": 0.4, "fraction": 0.25}, {"accuracy": 0.6, "fraction": 0.5}])
+    assert [p.credit(a) for a in (0.95, 0.7, 0.69, 0.6, 0.5, 0.4, 0.39, 0.0)] == [1, 1, 0.5, 0.5, 0.25, 0.25, 0, 0]
+
+
+def test_calibration_recommends_below_the_worst_run():
+    cal = lenet.Calibration([0.81, 0.79, 0.805], "cpu", [1.0, 1.0, 1.0], margin=0.03)
+    assert cal.recommended == 0.76
+    assert "min 0.7900" in cal.summary() and "median 0.8050" in cal.summary()
