@@ -92,6 +92,7 @@ class Course(_Strict):
     id: str
     title: str
     data_root: str
+    exchange: str = "/srv/nbgrader/exchange"  # nbgrader's exchange root (release, submit, collect)
     time_limits: TimeLimits = TimeLimits()
     lenet: LeNetProtocol
     assignments: list[Assignment]

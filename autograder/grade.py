@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from autograder import hidden, policy
+from autograder import hidden, notebook, policy
 from autograder.config import Course
 from autograder.sandbox import Limits
 from autograder.submission import StubError, Submission
@@ -30,6 +30,7 @@ class TestResult:
     seconds: float = 0.0
     grader_error: bool = False
     files: dict[str, str] = field(default_factory=dict)  # label -> path, e.g. the training curve
+    kind: str = "hidden"  # "hidden" test, or a visible "check" cell confirmed by the hidden tests
 
     @property
     def passed(self) -> bool:
@@ -126,7 +127,40 @@ def _grade_assignment(course: Course, sub: Submission, aid: str, tests: list[hid
             for r in results:
                 if stub in r.stubs:
                     r.score, r.output = 0.0, why + (f"\n\n{r.output}" if r.output else "")
-    return results
+    return results + _confirmed_checks(course, aid, results, complete=len(results) == len(tests))
+
+
+def _confirmed_checks(course: Course, aid: str, hidden_results: list[TestResult], complete: bool) -> list[TestResult]:
+    """The visible check cells' points, earned only as far as the hidden tests confirm them.
+
+    A check cell runs in the student's own process, where one line can make it pass
+    (`torch.allclose = lambda *a, **k: True`), and a student can edit or delete it. So the
+    grader never runs the student's copy: each released check is scored through the stubs it
+    calls, and earns its points when every hidden test of those stubs passed. A correct
+    submission gets every check; a wrong or hostile stub loses its checks with its tests.
+    """
+    a = course.assignment(aid)
+    released = notebook.load_cells(course.assignments_dir / aid / a.notebook)
+    stubs = {c.grade_id for c in released if c.role == "stub"}
+    out = []
+    for cell in released:
+        if cell.role != "check" or cell.grade_id not in a.checks:
+            continue
+        called = sorted(cell.used_names() & stubs)
+        tested = [r for r in hidden_results if set(r.stubs) & set(called)]
+        failing = sorted({s for r in tested if not r.passed for s in r.stubs if s in called})
+        points = a.checks[cell.grade_id]
+        if failing:
+            why = f"visible check {cell.grade_id}: not confirmed, the hidden tests of {', '.join(failing)} found a problem (see those tests)"
+        elif not tested or not complete:
+            why = f"visible check {cell.grade_id}: not confirmed, the hidden tests of {', '.join(called) or 'its stubs'} did not run"
+        else:
+            why = ""
+        # Tags: the stubs this check depends on; when it fails, only the ones found wrong, so the
+        # points are charged to the stub at fault and to no other.
+        tags = tuple(failing) if failing else tuple(called)
+        out.append(TestResult(aid, cell.grade_id, tags, 0.0 if why else points, points, why, kind="check"))
+    return out
 
 
 def _missing_message(name: object, loaded, stub: str) -> str:

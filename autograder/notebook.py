@@ -45,6 +45,14 @@ class Cell:
             return []
         return [n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
 
+    def used_names(self) -> set[str]:
+        """Every name a code cell reads (empty if it does not parse)."""
+        try:
+            tree = ast.parse(runnable_source(self.source))
+        except SyntaxError:
+            return set()
+        return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+
 
 def _role(cell: nbformat.NotebookNode) -> Role:
     meta = cell.get("metadata", {}).get("nbgrader", {})

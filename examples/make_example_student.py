@@ -1,8 +1,12 @@
-"""Rebuild examples/student/: a plausible student who got most things right.
+"""Rebuild examples/students/: the three students of `course demo` and the end-to-end test.
 
-Every stub is answered like the reference, except a few with bugs real students make
-(taken from the grader's mutant corpus) and one left unfinished, so `course demo` shows
-partial credit with counterexamples. Run after changing solutions/ or the corpus:
+- alice answers every stub like the reference solution: full marks.
+- bob got most things right: a few bugs real students make (from the grader's mutant
+  corpus) and one stub left unfinished, so the demo shows partial credit and counterexamples.
+- mallory is hostile: a corr2d that patches every comparison function and returns garbage,
+  and a cell that kills its own process at import. She must gain nothing.
+
+Run after changing solutions/ or the corpus:
 
     python examples/make_example_student.py
 """
@@ -19,6 +23,10 @@ sys.path.insert(0, str(ROOT / "tests"))
 from autograder import config  # noqa: E402
 from corpus.build import CORPUS, write_submission  # noqa: E402
 
+HOSTILE = {
+    "02_convolutions": {"corr2d": "hostile/corr2d__patch_comparisons.py"},
+    "04_channels": {"corr2d_multi_in": "hostile/corr2d__os_exit_at_import.py"},
+}
 PLANTED = {
     "02_convolutions": {"Conv2D": "mutants/Conv2D__bias_plain_tensor.py"},
     "03_padding_stride": {"conv_output_shape": "mutants/conv_output_shape__total_padding_formula_per_side.py"},
@@ -28,21 +36,24 @@ PLANTED = {
 }
 
 
-def main() -> None:
-    course = config.load(ROOT / "course.yaml")
-    out = ROOT / "examples" / "student"
+def write_student(course: config.Course, out: Path, planted: dict) -> None:
     shutil.rmtree(out, ignore_errors=True)
     for a in course.assignments:
         replace = {}
-        for stub, source in PLANTED.get(a.id, {}).items():
-            if source is None:
-                replace[stub] = None
-            else:
-                replace[stub] = (CORPUS / source).read_text()  # a renamed corpus file must fail loudly here
+        for stub, source in planted.get(a.id, {}).items():
+            # a renamed corpus file must fail loudly here
+            replace[stub] = None if source is None else (CORPUS / source).read_text()
         write_submission(out, course, a.id, {k: v for k, v in replace.items() if v is not None})
         unfinished = [k for k, v in replace.items() if v is None]
         if unfinished:
             _restore_stubs(out / a.id / a.notebook, course.assignments_dir / a.id / a.notebook, unfinished)
+
+
+def main() -> None:
+    course = config.load(ROOT / "course.yaml")
+    out = ROOT / "examples" / "students"
+    for name, planted in (("alice", {}), ("bob", PLANTED), ("mallory", HOSTILE)):
+        write_student(course, out / name, planted)
     print(f"wrote {out}")
 
 

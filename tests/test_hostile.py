@@ -98,7 +98,8 @@ def test_hostile_submission_gains_nothing_and_harms_nothing(path, tmp_path, quic
     # Gains nothing: every corr2d test scores zero (the honest one: full marks), with feedback.
     own = [t for t in result.tests if "corr2d" in t.stubs]
     others = [t for t in result.tests if "corr2d" not in t.stubs]
-    assert len(own) == 4 and len(others) == 4, [t.name for t in result.tests]
+    hidden_counts = [len([t for t in group if t.kind == "hidden"]) for group in (own, others)]
+    assert hidden_counts == [4, 4] and any(t.kind == "check" for t in own), [(t.name, t.kind) for t in result.tests]
     assert not [t.name for t in result.tests if t.grader_error], [(t.name, t.output) for t in result.tests]
     if name in HONEST:
         assert [(t.name, t.output) for t in own if not t.passed] == []

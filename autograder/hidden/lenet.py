@@ -457,6 +457,7 @@ def lenet_trains_on_fashion_mnist(student: Student) -> Verdict:
         files["training curve"] = str(lenet.plot_curve(trained, Path(student.workdir) / "lenet_curve.png"))
     curve = ", ".join(f"{v:.3f}" for v in trained.loss)
     message = (f"test accuracy {trained.accuracy:.4f} after {len(trained.loss)} epoch(s) on {trained.device} "
+               f"in {trained.seconds:.1f} s "
                f"(threshold {p.threshold:.2f}); training loss per epoch: {curve}")
     if fraction < 1.0:
         rungs = ", ".join(f"{r.accuracy:.2f} -> {r.fraction:g}" for r in p.partial_credit) or "none"

@@ -1,0 +1,65 @@
+"""Per-student HTML feedback: points per test, the counterexamples, the LeNet training curve.
+
+One self-contained file per student (images inlined), so it can be mailed, uploaded to an
+LMS, or released through nbgrader's feedback exchange as it is.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections import defaultdict
+from pathlib import Path
+
+from jinja2 import Environment, select_autoescape
+
+TEMPLATE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<title>{{ course.title }}: feedback for {{ student }}</title>
+<style>
+ body { font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; color: #222; }
+ table { border-collapse: collapse; width: 100%; margin-bottom: 1.5rem; }
+ th, td { border-bottom: 1px solid #ddd; padding: .35rem .5rem; text-align: left; vertical-align: top; }
+ td.pts { text-align: right; white-space: nowrap; }
+ tr.failed td.pts { color: #b00020; font-weight: 600; }
+ pre { white-space: pre-wrap; background: #f6f6f6; padding: .5rem; margin: .25rem 0 0; font-size: .85rem; }
+ .kind { color: #666; font-size: .8rem; }
+</style></head><body>
+<h1>{{ course.title }}</h1>
+<p><b>{{ student }}</b>: {{ "%g"|format(record.score) }} / {{ "%g"|format(record.max_score) }} points
+ from the automatic grader{% if manual %} (written answers are graded by hand and not included){% endif %}.</p>
+{% if record.notes %}<h3>Notes</h3><ul>{% for n in record.notes %}<li><pre>{{ n }}</pre></li>{% endfor %}</ul>{% endif %}
+{% for aid, tests in assignments %}
+<h2>{{ titles[aid] }} <span class="kind">({{ aid }}: {{ "%g"|format(tests|sum(attribute="score")) }} / {{ "%g"|format(tests|sum(attribute="max_score")) }})</span></h2>
+<table><tr><th>test</th><th>stubs</th><th>points</th></tr>
+{% for t in tests %}<tr class="{{ 'passed' if t.score >= t.max_score else 'failed' }}">
+ <td>{{ t.test }} <span class="kind">{{ 'visible check' if t.kind == 'check' else 'hidden test' }}</span>
+ {% if t.output %}<pre>{{ t.output }}</pre>{% endif %}
+ {% for label, src in t.images %}<p>{{ label }}:<br><img alt="{{ label }}" src="data:image/png;base64,{{ src }}"></p>{% endfor %}</td>
+ <td>{{ t.stubs|join(", ") }}</td><td class="pts">{{ "%g"|format(t.score) }} / {{ "%g"|format(t.max_score) }}</td></tr>
+{% endfor %}</table>
+{% endfor %}
+</body></html>
+"""
+
+
+def render(course, student: str, record: dict) -> str:
+    env = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
+    per: dict[str, list[dict]] = defaultdict(list)
+    for t in record["tests"]:
+        images = []
+        for label, path in (t.get("files") or {}).items():
+            p = Path(path)
+            if p.suffix == ".png" and p.is_file():
+                images.append((label, base64.b64encode(p.read_bytes()).decode()))
+        per[t["assignment"]].append({**t, "images": images})
+    titles = {a.id: a.title for a in course.assignments}
+    manual = any(a.manual for a in course.assignments if a.id in per)
+    return env.from_string(TEMPLATE).render(course=course, student=student, record=record,
+                                            assignments=list(per.items()), titles=titles, manual=manual)
+
+
+def write(course, student: str, record: dict, folder: Path) -> Path:
+    path = Path(folder) / student / "feedback.html"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render(course, student, record), encoding="utf-8")
+    return path
