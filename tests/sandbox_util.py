@@ -66,11 +66,11 @@ def leftover_processes(marks: list[str], root: int | None = None) -> list[str]:
     return found
 
 
-def wait_for_no_leftovers(marks: list[str], timeout: float = 10.0) -> list[str]:
+def wait_for_no_leftovers(marks: list[str], timeout: float = 10.0, root: int | None = None) -> list[str]:
     """Leftovers still there after `timeout` seconds (killed sandboxes take a moment to be reaped)."""
     deadline = time.monotonic() + timeout
     while True:
-        left = leftover_processes(marks)
+        left = leftover_processes(marks, root)
         if not left or time.monotonic() > deadline:
             return left
         time.sleep(0.1)

@@ -1,0 +1,134 @@
+"""A whole term, end to end, with real nbgrader and a real exchange in a temporary folder.
+
+The instructor releases; alice (correct), bob (partly wrong) and mallory (hostile) fetch
+and submit through the exchange; the instructor collects, grades everyone into the
+gradebook, writes feedback and exports CSV. Then: grading again changes nothing, and a
+grading run killed midway and re-run loses nothing. LeNet training is left out here
+(test_lenet_training.py covers it) to keep the suite's time reasonable.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from autograder import demo, feedback, gradebook, term
+from sandbox_util import wait_for_no_leftovers
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _submitted_term(course, folder: Path) -> demo.Term:
+    t = demo.make_course(course, folder)
+    term.release_to_exchange(t.course, None, t.exchange)
+    for s in demo.STUDENTS:
+        demo.student_does_the_work(t, s, ROOT / "examples" / "students" / s)
+    # One uid plays every student here, so nbgrader's owner check would cry wolf.
+    assert term.collect(t.course, None, t.exchange, check_owner=False) == sorted(demo.STUDENTS)
+    return t
+
+
+def _csv(t: demo.Term, name: str = "grades.csv") -> dict[tuple[str, str], tuple[float, float]]:
+    path = gradebook.export_csv(t.course, t.course.root / name)
+    return {(r["student_id"], r["assignment"]): (float(r["score"]), float(r["max_score"])) for r in csv.DictReader(path.open())}
+
+
+@pytest.fixture(scope="module")
+def graded(course, tmp_path_factory):
+    t = _submitted_term(course, tmp_path_factory.mktemp("term") / "course")
+    run = term.grade_class(t.course, jobs=2, train=False)
+    return t, run
+
+
+def test_the_csv_holds_the_expected_totals(graded):
+    t, run = graded
+    rows = _csv(t)
+    assert {s for s, _ in rows} == set(demo.STUDENTS)
+    for a in t.course.assignments:
+        automatic = sum(a.checks.values()) + sum(p for n, p in a.hidden.items() if n != "lenet_trains_on_fashion_mnist")
+        manual = sum(a.manual.values())
+        # max_score is nbgrader's: every grade cell, written answers and the training test included.
+        for s in demo.STUDENTS:
+            assert rows[(s, a.id)][1] == pytest.approx(automatic + manual + a.hidden.get("lenet_trains_on_fashion_mnist", 0))
+            mine = sum(x["score"] for x in run.records[s]["tests"] if x["assignment"] == a.id)
+            assert rows[(s, a.id)][0] == pytest.approx(mine), (s, a.id)
+        assert rows[("alice", a.id)][0] == pytest.approx(automatic), a.id
+    totals = {s: sum(v[0] for (who, _), v in rows.items() if who == s) for s in demo.STUDENTS}
+    assert totals["alice"] > totals["bob"] > 0 and totals["alice"] > totals["mallory"] > 0
+
+
+def test_each_student_loses_points_where_they_erred_and_nowhere_else(graded):
+    _, run = graded
+    lost = {s: sorted({st for x in run.records[s]["tests"] if x["score"] < x["max_score"] for st in x["stubs"]})
+            for s in demo.STUDENTS}
+    assert lost["alice"] == []
+    assert lost["bob"] == ["Conv2D", "SEBlock", "conv_output_shape", "evaluate_accuracy", "pool2d_strided"]
+    # mallory's attacks gain nothing: every corr2d point is lost, and the process she killed cost
+    # her corr2d_multi_in; the rest of her (honest) work is graded as usual.
+    assert lost["mallory"] == ["corr2d", "corr2d_multi_in"]
+    corr2d = [x for x in run.records["mallory"]["tests"] if "corr2d" in x["stubs"]]
+    assert corr2d and all(x["score"] == 0 for x in corr2d)
+    assert not any(x["grader_error"] for s in demo.STUDENTS for x in run.records[s]["tests"])
+
+
+def test_feedback_shows_points_and_counterexamples(graded):
+    t, run = graded
+    html = feedback.write(t.course, "bob", run.records["bob"], t.course.root / "feedback").read_text()
+    assert "conv_output_shape(" in html and "returned" in html and "expected" in html
+    assert "SEBlock" in html and "not implemented yet" in html
+    assert f"{run.records['bob']['score']:g} / {run.records['bob']['max_score']:g}" in html
+    assert "<script" not in html  # outputs are escaped
+
+
+def test_grading_again_changes_nothing(graded):
+    t, run = graded
+    before = _csv(t, "before.csv")
+    again = term.grade_class(t.course, jobs=1, train=False)
+    assert again.graded == [] and sorted(again.skipped) == sorted(demo.STUDENTS)
+    assert _csv(t, "after.csv") == before
+    forced = term.grade_class(t.course, jobs=1, train=False, force=True, only=["bob"])
+    assert forced.graded == ["bob"]
+    assert [(x["test"], x["score"], x["output"]) for x in forced.records["bob"]["tests"]] == \
+        [(x["test"], x["score"], x["output"]) for x in run.records["bob"]["tests"]]
+    assert _csv(t, "forced.csv") == before
+
+
+def test_a_killed_grading_run_loses_nothing(graded, course, tmp_path):
+    reference, _ = graded
+    t = _submitted_term(course, tmp_path / "course")
+    argv = [sys.executable, "-m", "autograder.cli", "--course", str(t.course.root / "course.yaml"),
+            "grade", "--all", "--no-train", "-q"]
+    proc = subprocess.Popen(argv, cwd=t.course.root, start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    first = term.autograded_dir(t.course, demo.STUDENTS[0]) / "record.json"
+    deadline = time.monotonic() + 300
+    while not first.exists() and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.2)
+    assert first.exists(), "the first student was never graded"
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    # Below the killed grader or marked with this course's path; not this test process's own helpers.
+    assert wait_for_no_leftovers([str(t.course.root)], root=proc.pid) == []
+    done = [s for s in demo.STUDENTS if (term.autograded_dir(t.course, s) / "record.json").exists()]
+    assert 1 <= len(done) < len(demo.STUDENTS), done
+
+    resumed = term.grade_class(t.course, jobs=1, train=False)
+    assert sorted(resumed.skipped) == done and sorted(resumed.graded) == sorted(set(demo.STUDENTS) - set(done))
+    assert _csv(t) == _csv(reference, "reference.csv")
+
+
+def test_shards_split_the_class_without_overlap():
+    people = [f"s{i:02d}" for i in range(10)]
+    parts = [term.shard(people, f"{i}/3") for i in (1, 2, 3)]
+    assert sorted(sum(parts, [])) == people and all(parts)
+    with pytest.raises(ValueError, match="i/N"):
+        term.shard(people, "3")
+    with pytest.raises(ValueError, match="1 <= i <= N"):
+        term.shard(people, "4/3")
