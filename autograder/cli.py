@@ -18,7 +18,11 @@ EXIT_OK, EXIT_USAGE, EXIT_GRADER = 0, 2, 3
 
 
 def _course(args: argparse.Namespace) -> course_config.Course:
-    return course_config.load(args.course) if args.course else course_config.default_course()
+    if args.course:
+        # Everything in this process (the oracles too) must read the same course.
+        os.environ[course_config.COURSE_FILE_ENV] = str(Path(args.course).resolve())
+        course_config.default_course.cache_clear()
+    return course_config.default_course()
 
 
 def cmd_release(args: argparse.Namespace) -> int:
@@ -136,6 +140,25 @@ def cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_gradescope(args: argparse.Namespace) -> int:
+    from autograder import gradescope
+
+    course = _course(args)
+    out = gradescope.build(course, Path(args.out), args.assignment)
+    print(f"wrote {out}: upload it as the autograder of a Gradescope programming assignment"
+          + (f" ({args.assignment})" if args.assignment else ""))
+    return EXIT_OK
+
+
+def cmd_template(args: argparse.Namespace) -> int:
+    from autograder import template
+
+    course = _course(args)
+    out = template.build(course, Path(args.out))
+    print(f"wrote the student starter repository to {out} (no solutions, no hidden tests: checked)")
+    return EXIT_OK
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     """A whole term with three simulated students in a throwaway course; prints the gradebook."""
     import csv
@@ -236,6 +259,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--to", default="grades.csv")
     p.set_defaults(func=cmd_export)
 
+    p = sub.add_parser("gradescope", help="build a Gradescope autograder zip running this grader")
+    p.add_argument("--out", default="gradescope-autograder.zip")
+    p.add_argument("--assignment", help="grade only this assignment (one Gradescope assignment per zip)")
+    p.set_defaults(func=cmd_gradescope)
+
+    p = sub.add_parser("template", help="write the students' starter repository (notebooks, self-check, CI workflow)")
+    p.add_argument("out", help="a new folder")
+    p.set_defaults(func=cmd_template)
+
     p = sub.add_parser("demo", help="run a whole term with three simulated students in a throwaway course")
     p.add_argument("--no-train", action="store_true", help="leave out the LeNet training test")
     p.add_argument("--jobs", type=int, default=2, help="students graded at once")
@@ -255,7 +287,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
     try:
         return args.func(args)
-    except course_config.CourseConfigError as exc:
+    except (course_config.CourseConfigError, FileExistsError, KeyError) as exc:
         print(f"course: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

@@ -59,9 +59,9 @@ def find_notebooks(folder: Path, course: course_config.Course) -> tuple[dict[str
     found: dict[str, Path] = {}
     problems: dict[str, str] = {}
     for a in course.assignments:
-        candidates = [folder / a.id / a.notebook]
-        if folder.name == a.id:
-            candidates.insert(0, folder / a.notebook)
+        # <id>/<notebook> inside a folder of assignments; or the notebook itself at the top (an
+        # assignment folder, or a flat upload such as Gradescope's /autograder/submission).
+        candidates = [folder / a.id / a.notebook, folder / a.notebook]
         hit = next((p for p in candidates if p.is_file()), None)
         if hit:
             found[a.id] = hit

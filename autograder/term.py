@@ -119,6 +119,8 @@ def grade_student(course_file: str, student: str, train: bool) -> dict:
     """Grade one student's submitted folder; runs in a worker process. Returns the record."""
     from autograder import grade, report
 
+    os.environ[course_config.COURSE_FILE_ENV] = course_file  # the oracles read the same course
+    course_config.default_course.cache_clear()
     course = course_config.load(course_file)
     folder = submitted_dir(course) / student
     out = autograded_dir(course, student)

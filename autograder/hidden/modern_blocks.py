@@ -63,10 +63,10 @@ def _conv_block(student: Student, case, k: int | None, **options):
     return rep, what, x, k, stride
 
 
-@hidden_test(A, "conv_block_output_shape", "ConvBlock", examples=15)
+@hidden_test(A, "conv_block_shapes", "ConvBlock", examples=15)
 @given(case=s.block_cases(strides=(1, 2, 3)), k=st.one_of(st.none(), st.integers(1, 5)))
 @example(case=(2, 3, 8, 7, 7, 1, 0), k=None)
-def conv_block_output_shape(student: Student, case, k):
+def conv_block_shapes(student: Student, case, k):
     rep, what, x, k, stride = _conv_block(student, case, k)
     n, _, c_out, h, w, _, _ = case
     _output(rep, what, (n, c_out, _conv_out(h, k, stride, k // 2), _conv_out(w, k, stride, k // 2)))
