@@ -85,7 +85,8 @@ def grade(folder: Path, course: Course, *, only: list[str] | None = None,
             if a.id not in sub.notebooks:
                 if a.id in sub.missing:
                     result.notes.append(sub.missing[a.id])
-                    result.tests += [_zero(course, a.id, t, f"not graded: {sub.missing[a.id]}") for t in tests]
+                    zeros = [_zero(course, a.id, t, f"not graded: {sub.missing[a.id]}") for t in tests]
+                    result.tests += zeros + _confirmed_checks(course, a.id, zeros, complete=True)
                 continue
             if progress:
                 progress(a.id)
@@ -103,9 +104,11 @@ def _grade_assignment(course: Course, sub: Submission, aid: str, tests: list[hid
         loaded = sub.load(aid)
     except StubError as exc:
         notes.append(f"{name}: {exc}")
-        return [_zero(course, aid, t, f"{name} could not be graded: {exc}") for t in tests]
+        zeros = [_zero(course, aid, t, f"{name} could not be graded: {exc}") for t in tests]
+        return zeros + _confirmed_checks(course, aid, zeros, complete=True)
     for index, error in sorted(loaded.errors.items()):
         notes.append(f"{name}, {loaded.cells[index].label}: {error.strip().splitlines()[-1] if error.strip() else 'error'}")
+    notes.extend(f"{name}: {n}" for n in _tampering(course, aid, loaded))
 
     results: list[TestResult] = []
     ops: dict[str, set[str]] = {}
@@ -128,6 +131,35 @@ def _grade_assignment(course: Course, sub: Submission, aid: str, tests: list[hid
                 if stub in r.stubs:
                     r.score, r.output = 0.0, why + (f"\n\n{r.output}" if r.output else "")
     return results + _confirmed_checks(course, aid, results, complete=len(results) == len(tests))
+
+
+def _tampering(course: Course, aid: str, loaded) -> list[str]:
+    """Changes to the notebook's structure worth telling the student (and the instructor) about.
+
+    None of them can earn or cost points by itself: check cells are never run from the
+    student's copy (the released one counts), and a stub defined twice behaves as in Jupyter
+    (the last definition wins).
+    """
+    a = course.assignment(aid)
+    released = {c.grade_id: c for c in notebook.load_cells(course.assignments_dir / aid / a.notebook) if c.grade_id}
+    theirs: dict[str, list] = {}
+    for c in loaded.cells:
+        if c.grade_id:
+            theirs.setdefault(c.grade_id, []).append(c)
+    out = []
+    for gid, cells in sorted(theirs.items()):
+        if len(cells) > 1:
+            where = ", ".join(str(c.index + 1) for c in cells)
+            out.append(f"grade_id {gid} is on {len(cells)} cells ({where}): duplicated cells run in order, so the last definition counts")
+    for gid, cell in released.items():
+        if cell.role != "check":
+            continue
+        mine = theirs.get(gid)
+        if not mine:
+            out.append(f"check cell {gid} was deleted; the released version counts")
+        elif mine[-1].source.strip() != cell.source.strip():
+            out.append(f"check cell {gid} was edited; the released version counts")
+    return out
 
 
 def _confirmed_checks(course: Course, aid: str, hidden_results: list[TestResult], complete: bool) -> list[TestResult]:
