@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from multiprocessing import get_context
@@ -126,6 +127,11 @@ def grade_student(course_file: str, student: str, train: bool) -> dict:
     out = autograded_dir(course, student)
     out.mkdir(parents=True, exist_ok=True)
     result = grade.grade(folder, course, train=train, workdir=out)
+    for a in course.assignments:  # formgrader opens these for the written answers
+        src = folder / a.id / a.notebook
+        if src.is_file():
+            (out / a.id).mkdir(exist_ok=True)
+            shutil.copy(src, out / a.id / a.notebook)
     report.write_results(result, out / "results.json")
     report.write_junit(result, out / "junit.xml")
     rec = report.record(result)

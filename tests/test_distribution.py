@@ -106,3 +106,24 @@ def test_bad_shard_is_a_usage_error(spec):
     from autograder import cli
 
     assert cli.main(["grade", "--all", "--shard", spec]) == cli.EXIT_USAGE
+
+
+def test_ci_outputs_results_junit_and_a_job_summary(tmp_path, course, monkeypatch):
+    from xml.etree import ElementTree as ET
+
+    from autograder import cli
+
+    summary = tmp_path / "summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    folder = tmp_path / "bob"
+    shutil.copytree(STUDENTS / "bob" / "03_padding_stride", folder / "03_padding_stride")
+    code = cli.main(["grade", str(folder), "--no-train", "-q", "--results", str(tmp_path / "r.json"), "--junit", str(tmp_path / "j.xml")])
+    assert code == cli.EXIT_OK
+    results = json.loads((tmp_path / "r.json").read_text())
+    suite = ET.parse(tmp_path / "j.xml").getroot()
+    cases = suite.findall("testcase")
+    assert len(cases) == len(results["tests"]) and int(suite.get("failures")) == sum(t["status"] == "failed" for t in results["tests"]) > 0
+    failed = [c for c in cases if c.find("failure") is not None]
+    assert all("points" in c.find("failure").get("message") for c in failed)
+    text = summary.read_text()
+    assert f"{results['score']:g} / " in text and "| 03_padding_stride |" in text and "conv_output_shape" in text
