@@ -35,8 +35,9 @@ def tensor(value: Any, what: str) -> torch.Tensor:
     """The value must be exactly a torch.Tensor: lists, numpy arrays and subclasses are refused."""
     if isinstance(value, torch.Tensor) and type(value) is torch.Tensor:
         return value
-    if isinstance(value, ArrayLike) and value.type_name.startswith("numpy"):
-        raise Mismatch(f"{what} returned a numpy array; it must return a torch.Tensor (use torch.from_numpy or torch.tensor)")
+    if kind_of(value).startswith("numpy"):
+        container = "array" if isinstance(value, ArrayLike) else f"scalar ({kind_of(value)})"
+        raise Mismatch(f"{what} returned a numpy {container}; it must return a torch.Tensor (use torch.from_numpy or torch.tensor)")
     raise Mismatch(f"{what} returned {kind_of(value)} {show(value, 200)}; it must return a torch.Tensor")
 
 
@@ -63,8 +64,18 @@ def close(value: Any, expected: torch.Tensor, what: str, *, inputs: Iterable[tor
     return got
 
 
-def unchanged(before: list, after: list, names: list[str], what: str) -> None:
-    """Inputs must come back exactly as they went in."""
+def unchanged(before: list, after: list, names: list[str], what: str, *,
+              returned: Any = None, shape: tuple[int, ...] | None = None) -> None:
+    """Inputs must come back exactly as they went in.
+
+    With `shape`, the call must also have returned a tensor of that shape: otherwise a stub
+    that does nothing (`return None`, `return X`) would earn the point for leaving X alone.
+    """
+    if shape is not None:
+        got = tensor(returned, what)
+        if tuple(got.shape) != tuple(shape):
+            raise Mismatch(f"{what} returned shape {tuple(got.shape)}, expected {tuple(shape)} "
+                           "(leaving the inputs alone counts only for a call that computes its result)")
     for name, b, a in zip(names, before, after):
         if isinstance(b, torch.Tensor):
             if not isinstance(a, torch.Tensor) or a.shape != b.shape or not torch.equal(a, b):

@@ -45,3 +45,44 @@ def test_mutant_loses_points_on_its_stub_only(tmp_path, course, path):
         if not t.passed:
             assert t.output.strip(), f"{t.name} failed without feedback"
             assert "internal grader error" not in t.output
+
+
+WRONG_TYPE = [p for p in MUTANTS if "__returns_numpy" in p.stem or "__returns_nested_list" in p.stem]
+
+
+@pytest.mark.parametrize("path", WRONG_TYPE, ids=[p.stem for p in WRONG_TYPE])
+def test_wrong_return_type_scores_zero_and_says_so(tmp_path, course, path):
+    """Right values in the wrong container (numpy, lists) earn nothing, and every failing
+    test tells the student what came back and that a torch.Tensor was expected."""
+    stub, result = _grade_one(tmp_path, course, path)
+    own = [t for t in result.tests if stub in t.stubs and t.kind == "hidden"]
+    assert own and all(t.score == 0 for t in own), [(t.name, t.score) for t in own]
+    kind = "returned a numpy" if "numpy" in path.stem else "returned list"
+    for t in own:
+        if not t.passed:
+            assert kind in t.output and "must return a torch.Tensor" in t.output, (t.name, t.output)
+
+
+def _placeholder(stub: str, style: str) -> str:
+    """A stub that does nothing useful: answers None, or hands back its first input."""
+    if stub[0].isupper():
+        body = "return None" if style == "none" else "return x"
+        return (f"class {stub}(nn.Module):\n    def __init__(self, *args, **kwargs):\n        super().__init__()\n\n"
+                f"    def forward(self, x=None, *args, **kwargs):\n        {body}\n")
+    body = "return None" if style == "none" else "return first"
+    return f"def {stub}(first=None, *args, **kwargs):\n    {body}\n"
+
+
+@pytest.mark.parametrize("style", ["none", "identity"])
+@pytest.mark.parametrize("aid", ["01_dense_to_conv", "02_convolutions", "03_padding_stride", "04_channels",
+                                 "05_pooling", "06_lenet", "07_modern_blocks"])
+def test_stubs_that_do_nothing_earn_nothing(tmp_path, course, aid, style):
+    """Properties that a do-nothing stub satisfies trivially (inputs left alone, linearity of the
+    identity, an SE block's shape) must not pay out on their own."""
+    from autograder import notebook
+
+    a = course.assignment(aid)
+    stubs = [c.grade_id for c in notebook.load_cells(course.solutions_dir / aid / a.notebook) if c.role == "stub"]
+    write_submission(tmp_path, course, aid, {stub: _placeholder(stub, style) for stub in stubs})
+    result = grade.grade(tmp_path, course, only=[aid], train=False)
+    assert result.tests and result.score == 0, [(t.name, t.score) for t in result.tests if t.score]

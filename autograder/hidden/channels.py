@@ -46,7 +46,8 @@ def corr2d_multi_in_matches_torch(student: Student, case):
 def corr2d_multi_in_leaves_inputs_unchanged(student: Student, case):
     X, K = case[0], case[1][0]
     r = student.call("corr2d_multi_in", X, K)
-    checks.unchanged([X, K], r.args_after, ["X", "K"], r.described)
+    checks.unchanged([X, K], r.args_after, ["X", "K"], r.described, returned=r.value,
+                     shape=oracles.conv2d_multi(X, K[None])[0].shape)
 
 
 # --------------------------------------------------------------------- corr2d_multi_in_out
@@ -73,7 +74,8 @@ def corr2d_multi_in_out_matches_torch(student: Student, case):
 def corr2d_multi_in_out_leaves_inputs_unchanged(student: Student, case):
     X, K = case
     r = student.call("corr2d_multi_in_out", X, K)
-    checks.unchanged([X, K], r.args_after, ["X", "K"], r.described)
+    checks.unchanged([X, K], r.args_after, ["X", "K"], r.described, returned=r.value,
+                     shape=oracles.conv2d_multi(X, K).shape)
 
 
 # ------------------------------------------------------------------ corr2d_multi_in_out_1x1
@@ -91,4 +93,5 @@ def corr2d_multi_in_out_1x1_matches_torch(student: Student, case):
 def corr2d_multi_in_out_1x1_leaves_inputs_unchanged(student: Student, case):
     X, K = case
     r = student.call("corr2d_multi_in_out_1x1", X, K)
-    checks.unchanged([X, K], r.args_after, ["X", "K"], r.described)
+    checks.unchanged([X, K], r.args_after, ["X", "K"], r.described, returned=r.value,
+                     shape=oracles.conv2d_multi(X, K).shape)

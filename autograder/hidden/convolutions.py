@@ -36,7 +36,8 @@ def corr2d_matches_torch(student: Student, case):
 def corr2d_leaves_inputs_unchanged(student: Student, case):
     X, K = case
     r = student.call("corr2d", X, K)
-    checks.unchanged([X, K], r.args_after, ["X", "K"], r.described)
+    checks.unchanged([X, K], r.args_after, ["X", "K"], r.described, returned=r.value,
+                     shape=(X.shape[0] - K.shape[0] + 1, X.shape[1] - K.shape[1] + 1))
 
 
 @hidden_test(A, "corr2d_is_linear_and_shift_equivariant", "corr2d", examples=15)
@@ -46,6 +47,10 @@ def corr2d_is_linear_and_shift_equivariant(student: Student, case, a, b):
     Z = torch.flip(X, dims=(0, 1))
     mix = student.call("corr2d", a * X + b * Z, K)
     r_x, r_z = student.call("corr2d", X, K), student.call("corr2d", Z, K)
+    # Linearity alone holds for `return X` too: the property counts only for outputs of the right shape.
+    expected_shape = (X.shape[0] - K.shape[0] + 1, X.shape[1] - K.shape[1] + 1)
+    if tuple(checks.tensor(r_x.value, r_x.described).shape) != expected_shape:
+        raise checks.Mismatch(f"{r_x.described} returned shape {tuple(r_x.value.shape)}, expected {expected_shape}")
     combined = a * checks.tensor(r_x.value, r_x.described).double() + b * checks.tensor(r_z.value, r_z.described).double()
     checks.close(mix.value, combined, f"{mix.described} (compared with {a}*corr2d(X, K) + {b}*corr2d(Z, K))", inputs=(X, K))
     if X.shape[1] > K.shape[1]:

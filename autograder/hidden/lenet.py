@@ -235,6 +235,15 @@ def init_cnn_xavier_uniform_spread(student: Student, spec):
 def init_cnn_leaves_other_parameters(student: Student, spec):
     rep, what = _init(student, spec)
     weights = {f"{i}.weight" for i, _, _ in _weighted_layers(spec)}
+
+    def same(key: str) -> bool:
+        after = rep["after"].get(key)
+        return isinstance(after, torch.Tensor) and after.shape == rep["before"][key].shape and torch.equal(after, rep["before"][key])
+
+    if weights and all(same(k) for k in weights):
+        # Leaving everything alone is not a way to earn this point.
+        raise checks.Mismatch(f"{what} changed no weight at all; it must re-draw the Linear and Conv2d weights "
+                              "(and leave everything else as it was)")
     for key, before in rep["before"].items():
         if key in weights:
             continue
@@ -309,6 +318,10 @@ NETS_WITH_STATE = [
 def layer_summary_leaves_net_unchanged(student: Student, case):
     spec, input_shape, eval_layers = case
     rep, what = _summary(student, spec, input_shape, eval_layers)
+    if not isinstance(rep["result"], list) or len(rep["result"]) != len(spec):
+        # Leaving the net alone counts only for a call that also summarises it.
+        raise checks.Mismatch(f"{what} returned {checks.kind_of(rep['result'])} {show(rep['result'], 200)}; "
+                              f"it must return a list with one (name, shape) pair per layer ({len(spec)})")
     if rep["changed"]:
         raise checks.Mismatch(f"{what} changed parameters or buffers of the net (a BatchNorm layer in training mode "
                               "updates its running statistics); it must leave the net exactly as it was")

@@ -41,6 +41,13 @@ def _output(rep: dict, what: str, shape: tuple) -> torch.Tensor:
     return got
 
 
+def _gates_something(got: torch.Tensor, x: torch.Tensor, what: str) -> None:
+    """An SE block scales by sigmoid gates in (0, 1): `return X` keeps the shape and the channel
+    means trivially, so those properties count only for a block that changes its input."""
+    if got.shape == x.shape and torch.equal(got.to(x.dtype), x):
+        raise checks.Mismatch(f"{what} returned X unchanged; an SE block multiplies each channel by a sigmoid gate between 0 and 1")
+
+
 def _input_unchanged(rep: dict, x: torch.Tensor, what: str) -> None:
     after = rep.get("input_after")
     if not isinstance(after, torch.Tensor) or after.shape != x.shape or not torch.equal(after, x):
@@ -210,7 +217,7 @@ def se_block_output_shape(student: Student, case):
     n, c, r, h, w, seed = case
     x = _nonzero(n, c, h, w, seed)
     rep, what, _ = _se(student, c, r, x)
-    _output(rep, what, (n, c, h, w))
+    _gates_something(_output(rep, what, (n, c, h, w)), x, what)
     _input_unchanged(rep, x, what)
 
 
@@ -244,8 +251,9 @@ def se_block_gates_use_channel_means(student: Student, case):
     x2 = x1 + d - d.mean(dim=(2, 3), keepdim=True)
     x = torch.cat([x1, x2])  # one batch: the second half has the same channel means as the first
     rep, what, ctor = _se(student, c, r, x)
-    got = _output(rep, what, tuple(x.shape)).double()
-    xd = x.double()
+    got = _output(rep, what, tuple(x.shape))
+    _gates_something(got, x, what)
+    got, xd = got.double(), x.double()
     gates = (got * xd).sum(dim=(2, 3)) / (xd * xd).sum(dim=(2, 3))
     diff = float((gates[:n] - gates[n:]).abs().max())
     if diff > 1e-4:
@@ -283,7 +291,7 @@ def global_avg_pool_matches_torch(student: Student, X):
 @given(X=s.leading_dims_tensors())
 def global_avg_pool_leaves_input_unchanged(student: Student, X):
     r = student.call("global_avg_pool", X)
-    checks.unchanged([X], r.args_after, ["X"], r.described)
+    checks.unchanged([X], r.args_after, ["X"], r.described, returned=r.value, shape=X.shape[:-2])
 
 
 # ------------------------------------------------------------------------ receptive_field

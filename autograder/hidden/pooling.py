@@ -46,7 +46,8 @@ def pool2d_default_mode_is_max(student: Student, case):
 def pool2d_leaves_inputs_unchanged(student: Student, case, mode):
     X, pool_size = case
     r = student.call("pool2d", X, pool_size, mode=mode)
-    checks.unchanged([X], r.args_after, ["X"], r.described)
+    checks.unchanged([X], r.args_after, ["X"], r.described, returned=r.value,
+                     shape=oracles.pool(X, pool_size, 0, 1, mode).shape)
 
 
 # -------------------------------------------------------------------------- pool2d_strided
@@ -103,4 +104,5 @@ def pool2d_strided_padding_like_torch(student: Student, case, mode):
 def pool2d_strided_leaves_inputs_unchanged(student: Student, case, mode):
     X, pool_size, padding, stride = case
     r = student.call("pool2d_strided", X, pool_size, padding=padding, stride=stride, mode=mode)
-    checks.unchanged([X], r.args_after, ["X"], r.described)
+    checks.unchanged([X], r.args_after, ["X"], r.described, returned=r.value,
+                     shape=oracles.pool(X, pool_size, padding, stride, mode).shape)
