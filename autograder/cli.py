@@ -105,14 +105,22 @@ def _grade_class(args: argparse.Namespace, course) -> int:
         bar.update(len(run.skipped))
     lines = [f"{'student'.ljust(20)} {'points':>15}  grader errors"]
     for s in mine:
-        rec = run.records[s]
+        rec = run.records.get(s)
+        if rec is None:
+            lines.append(f"{s.ljust(20)} {'not graded':>15}  the grader failed: {run.failed.get(s, '?')}")
+            continue
         errors = sum(t["grader_error"] for t in rec["tests"])
         lines.append(f"{s.ljust(20)} {rec['score']:>7g} / {rec['max_score']:<6g}  {errors or '-'}")
     print("\n".join(lines))
     print(f"graded {len(run.graded)}, unchanged since the last run {len(run.skipped)}; scores are in {course.root / 'gradebook.db'}")
+    if run.failed:
+        print(f"could not grade {len(run.failed)} student(s): {', '.join(sorted(run.failed))}; "
+              "their earlier grades are untouched, and `course grade --all` again retries only them", file=sys.stderr)
     _step_summary("| student | points |\n|---|---:|\n" + "\n".join(
-        f"| {s} | {run.records[s]['score']:g} / {run.records[s]['max_score']:g} |" for s in mine))
-    return EXIT_GRADER if any(t["grader_error"] for r in run.records.values() for t in r["tests"]) else EXIT_OK
+        f"| {s} | {run.records[s]['score']:g} / {run.records[s]['max_score']:g} |" if s in run.records
+        else f"| {s} | not graded (grader failure) |" for s in mine))
+    failed = run.failed or any(t["grader_error"] for r in run.records.values() for t in r["tests"])
+    return EXIT_GRADER if failed else EXIT_OK
 
 
 def cmd_feedback(args: argparse.Namespace) -> int:
@@ -187,20 +195,25 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print("6. instructor: course export         (nbgrader's CSV export of the gradebook)")
         rows = list(csv.DictReader(gradebook.export_csv(t.course, t.course.root / "grades.csv").open()))
         ids = [a.id for a in t.course.assignments]
+        # nbgrader's max_score counts the written answers too; they wait for a human in formgrader.
+        by_hand = sum(sum(a.manual.values()) for a in t.course.assignments)
         print()
-        print("gradebook (automatic points; written answers are graded by hand in formgrader)")
+        print(f"gradebook: automatic points per assignment ({by_hand:g} more for written answers, graded by hand in formgrader)")
         print("  " + "student".ljust(9) + "".join(aid[:2].rjust(7) for aid in ids) + "   total")
         for s in demo.STUDENTS:
             mine = {r["assignment"]: float(r["score"]) for r in rows if r["student_id"] == s}
             best = {r["assignment"]: float(r["max_score"]) for r in rows if r["student_id"] == s}
             print("  " + s.ljust(9) + "".join(f"{mine.get(aid, 0):7g}" for aid in ids)
-                  + f"   {sum(mine.values()):g} / {sum(best.values()):g}")
+                  + f"   {sum(mine.values()):g} / {sum(best.values()) - by_hand:g}")
         for s in demo.STUDENTS:
+            if s not in run.records:
+                print(f"  {s}: not graded, the grader failed ({run.failed.get(s)})")
+                continue
             failing = sorted({st for x in run.records[s]["tests"] if x["score"] < x["max_score"] for st in x["stubs"]})
             print(f"  {s}: " + (f"lost points on {', '.join(failing)}" if failing else "every stub passed"))
         if args.keep:
             print(f"\nkept: {t.course.root} (feedback/<student>/feedback.html, grades.csv, gradebook.db)")
-    return EXIT_OK
+    return EXIT_GRADER if run.failed else EXIT_OK
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:

@@ -18,7 +18,7 @@ import json
 import os
 import shutil
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Callable, Iterable
@@ -154,11 +154,12 @@ class ClassRun:
     graded: list[str]
     skipped: list[str]
     records: dict[str, dict]
+    failed: dict[str, str] = field(default_factory=dict)  # student -> why the grader could not grade them
 
 
 def grade_class(course: course_config.Course, *, jobs: int = 1, shard_spec: str | None = None, train: bool = True,
                 force: bool = False, only: Iterable[str] | None = None,
-                on_done: Callable[[str, dict], None] | None = None) -> ClassRun:
+                on_done: Callable[[str, dict | None], None] | None = None) -> ClassRun:
     """Grade every collected student (or a shard), `jobs` submissions at a time, then store all records."""
     everyone = [s for s in students(course) if not only or s in set(only)]
     mine = shard(everyone, shard_spec)
@@ -171,22 +172,29 @@ def grade_class(course: course_config.Course, *, jobs: int = 1, shard_spec: str 
         else:
             todo.append(s)
     course_file = str(course.root / "course.yaml")
+    failed: dict[str, str] = {}
+
+    def finish(s: str, grading: Callable[[], dict]) -> None:
+        # One student the grader chokes on (a bug of ours, a worker killed by the OOM killer)
+        # must not cost the rest of the class: name them, keep going, let a re-run retry them.
+        try:
+            records[s] = grading()
+            gradebook.store(course, s, records[s])
+        except Exception as exc:  # noqa: BLE001 - reported per student, and by the exit status
+            records.pop(s, None)
+            failed[s] = f"{type(exc).__name__}: {exc}"
+        if on_done:
+            on_done(s, records.get(s))
+
     if jobs <= 1:
         for s in todo:
-            records[s] = grade_student(course_file, s, train)
-            gradebook.store(course, s, records[s])
-            if on_done:
-                on_done(s, records[s])
+            finish(s, lambda s=s: grade_student(course_file, s, train))
     else:
         # spawn: no forked copy of a parent that has torch threads and open sandboxes.
         with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
             futures = {pool.submit(grade_student, course_file, s, train): s for s in todo}
             for fut in as_completed(futures):
-                s = futures[fut]
-                records[s] = fut.result()
-                gradebook.store(course, s, records[s])
-                if on_done:
-                    on_done(s, records[s])
+                finish(futures[fut], fut.result)
     for s in skipped:  # idempotent: repairs a run killed between a record and its gradebook write
         gradebook.store(course, s, records[s])
-    return ClassRun(todo, skipped, records)
+    return ClassRun([s for s in todo if s in records], skipped, records, failed)

@@ -132,3 +132,36 @@ def test_shards_split_the_class_without_overlap():
         term.shard(people, "3")
     with pytest.raises(ValueError, match="1 <= i <= N"):
         term.shard(people, "4/3")
+
+
+def test_a_student_the_grader_chokes_on_costs_nobody_else(course, tmp_path, monkeypatch, capsys):
+    """A grader failure on one submission is named, the rest of the class is graded and stored,
+    the exit status says the grader failed, and the next run retries only that student."""
+    from corpus.build import write_submission
+
+    from autograder import cli, grade
+
+    t = demo.make_course(course, tmp_path / "course")
+    aid = "01_dense_to_conv"
+    gradebook.sync(t.course)
+    for s in ("ann", "ben", "cat"):
+        write_submission(term.submitted_dir(t.course) / s, t.course, aid)
+    real = grade.grade
+
+    def choke_on_ben(folder, *args, **kwargs):
+        if Path(folder).name == "ben":
+            raise RuntimeError("simulated grader bug")
+        return real(folder, *args, **kwargs)
+
+    monkeypatch.setattr(grade, "grade", choke_on_ben)
+    code = cli.main(["--course", str(t.course.root / "course.yaml"), "grade", "--all", "--no-train", "-q"])
+    out, err = capsys.readouterr()
+    assert code == cli.EXIT_GRADER
+    assert "ben" in err and "simulated grader bug" in out
+    graded = {r["student_id"] for r in csv.DictReader(gradebook.export_csv(t.course, tmp_path / "g.csv").open())
+              if float(r["score"]) > 0}
+    assert graded == {"ann", "cat"}
+
+    monkeypatch.setattr(grade, "grade", real)
+    again = term.grade_class(t.course, jobs=1, train=False)
+    assert again.graded == ["ben"] and sorted(again.skipped) == ["ann", "cat"] and not again.failed
