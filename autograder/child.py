@@ -303,6 +303,11 @@ def probe_train(ns: dict, p: dict) -> dict:
     import training  # beside this file in the sandbox; torch only
 
     device = p.get("device", "cpu")
+    note = ""
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        # The parent saw a GPU but the sandbox hides it (a driver file not bound, say): train on the
+        # CPU rather than fail a correct student; the parent tells the instructor.
+        device, note = "cpu", "CUDA was not usable inside the sandbox; trained on the CPU instead"
     if device.startswith("cuda") and p.get("memory_fraction"):
         torch.cuda.set_per_process_memory_fraction(float(p["memory_fraction"]))
     torch.set_num_threads(int(p.get("threads", 1)))
@@ -317,8 +322,8 @@ def probe_train(ns: dict, p: dict) -> dict:
 
     history = training.fit(net, p["images"], p["labels"], protocol, device, on_epoch=progress)
     logits = training.predict(net, p["test_images"], device)
-    return {"is_module": True, "logits": logits, "loss": history.loss,
-            "train_accuracy": history.train_accuracy, "seconds": history.seconds}
+    return {"is_module": True, "logits": logits, "loss": history.loss, "train_accuracy": history.train_accuracy,
+            "seconds": history.seconds, "device": device, "device_note": note}
 
 
 PROBES = {"module": probe_module, "init": probe_init, "summary": probe_summary, "accuracy": probe_accuracy,

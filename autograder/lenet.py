@@ -102,8 +102,13 @@ def train_student(sub, aid: str, course: course_config.Course,
         from autograder import checks
 
         raise checks.Mismatch(f"{target}() is a {report.get('type')}, not an nn.Module")
+    used = report.get("device") if report.get("device") in ("cpu", "cuda") else dev
+    if report.get("device_note"):
+        import logging
+
+        logging.getLogger(__name__).warning("LeNet training: %s", report["device_note"])
     return Trained(score(report["logits"], test.labels), [float(v) for v in report.get("loss", [])],
-                   [float(v) for v in report.get("train_accuracy", [])], float(report.get("seconds", 0.0)), dev)
+                   [float(v) for v in report.get("train_accuracy", [])], float(report.get("seconds", 0.0)), used)
 
 
 def plot_curve(trained: Trained, path: Path, title: str = "LeNet on Fashion-MNIST") -> Path:

@@ -142,9 +142,12 @@ def _python_binds() -> list[str]:
 
 
 def _gpu_binds() -> list[str]:
+    """The NVIDIA device nodes, and /sys read-only: the CUDA runtime reads PCI and NUMA topology there."""
     args: list[str] = []
     for dev in sorted(Path("/dev").glob("nvidia*")):
         args += ["--dev-bind", str(dev), str(dev)]
+    if Path("/sys").is_dir():
+        args += ["--ro-bind", "/sys", "/sys"]
     return args
 
 

@@ -116,9 +116,17 @@ def _atomic_write(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def grade_student(course_file: str, student: str, train: bool) -> dict:
-    """Grade one student's submitted folder; runs in a worker process. Returns the record."""
+def grade_student(course_file: str, student: str, train: bool, threads: int | None = None) -> dict:
+    """Grade one student's submitted folder; runs in a worker process. Returns the record.
+
+    `threads`: the CPU threads this worker (and the LeNet training child it starts) may use,
+    so that `jobs` students at once share the cores instead of fighting over them."""
     from autograder import grade, report
+
+    if threads:
+        import torch
+
+        torch.set_num_threads(threads)
 
     os.environ[course_config.COURSE_FILE_ENV] = course_file  # the oracles read the same course
     course_config.default_course.cache_clear()
@@ -192,7 +200,8 @@ def grade_class(course: course_config.Course, *, jobs: int = 1, shard_spec: str 
     else:
         # spawn: no forked copy of a parent that has torch threads and open sandboxes.
         with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
-            futures = {pool.submit(grade_student, course_file, s, train): s for s in todo}
+            threads = max(1, (os.cpu_count() or 1) // jobs)
+            futures = {pool.submit(grade_student, course_file, s, train, threads): s for s in todo}
             for fut in as_completed(futures):
                 finish(futures[fut], fut.result)
     for s in skipped:  # idempotent: repairs a run killed between a record and its gradebook write

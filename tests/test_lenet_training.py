@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from autograder import grade, lenet, report, sandbox, training
+from autograder import feedback, grade, lenet, report, sandbox, training
 from corpus.build import write_submission
 from sandbox_util import wait_for_no_leftovers
 
@@ -77,6 +77,8 @@ def test_reference_lenet_trains_past_the_threshold_in_the_sandbox(tmp_path, cour
     assert len(t.output.split("training loss per epoch: ")[1].split(",")) == course.lenet.epochs
     png = tmp_path / "out" / "lenet_curve.png"
     assert t.files == {"training curve": str(png)} and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    html = feedback.render(course, "student", report.record(result))  # the curve travels into the feedback
+    assert '<img alt="training curve" src="data:image/png;base64,' in html
     assert [(x.name, x.output) for x in result.tests if not x.passed] == []
     assert wait_for_no_leftovers([str(tmp_path / "sub")]) == []
 
@@ -185,3 +187,21 @@ def test_calibration_recommends_below_the_worst_run():
     cal = lenet.Calibration([0.81, 0.79, 0.805], "cpu", [1.0, 1.0, 1.0], margin=0.03)
     assert cal.recommended == 0.76
     assert "min 0.7900" in cal.summary() and "median 0.8050" in cal.summary()
+
+
+def test_a_gpu_the_sandbox_cannot_use_falls_back_to_the_cpu(tmp_path, course, monkeypatch, caplog):
+    """On a GPU machine the training child gets the device nodes; should CUDA still not work inside
+    the sandbox, a correct student is trained on the CPU (and the instructor warned), not failed.
+    Here the parent is told there is a GPU, and the child, on a machine without one, finds none."""
+    from autograder.submission import Submission
+
+    if torch.cuda.is_available():
+        pytest.skip("a real GPU is present: the fallback cannot be provoked this way")
+    quick = _one_epoch(course)
+    write_submission(tmp_path, quick, AID)
+    monkeypatch.setattr(lenet, "device", lambda: "cuda")
+    with Submission(tmp_path, quick) as sub, caplog.at_level("WARNING"):
+        trained = lenet.train_student(sub, AID, quick)
+    assert trained.device == "cpu" and len(trained.loss) == 1 and trained.accuracy > 0.15
+    assert "trained on the CPU instead" in caplog.text
+    assert wait_for_no_leftovers([str(tmp_path)]) == []
