@@ -51,26 +51,42 @@ class Loaded:
 
 
 def find_notebooks(folder: Path, course: course_config.Course) -> tuple[dict[str, Path], dict[str, str]]:
-    """Notebooks in a submission: one assignment folder, or a folder of them.
+    """Notebooks in a submission, and why an expected one is missing.
 
+    Three layouts: a folder of assignment folders (`<id>/<notebook>`, nbgrader's submitted/
+    tree or a student's repository), where the assignments present are graded and an absent
+    folder was simply not submitted; one assignment folder (`<id>/` itself); or a flat upload
+    such as Gradescope's /autograder/submission. A notebook that is expected but not there
+    (renamed, say) is a problem: its assignment scores zero, with the reason.
     Returns (found, problems): assignment id -> notebook path, and id -> why it is missing.
     """
     folder = Path(folder)
     found: dict[str, Path] = {}
     problems: dict[str, str] = {}
+
+    def missing(a: course_config.Assignment, home: Path) -> str:
+        others = sorted(p.name for p in home.glob("*.ipynb"))
+        hint = f"; found {', '.join(others)} instead (notebooks must keep their names)" if others else ""
+        return f"{a.id}/{a.notebook} is missing{hint}"
+
+    submitted = [a for a in course.assignments if (folder / a.id).is_dir()]
+    if submitted:
+        for a in submitted:
+            path = folder / a.id / a.notebook
+            if path.is_file():
+                found[a.id] = path
+            else:
+                problems[a.id] = missing(a, folder / a.id)
+        return found, problems
     for a in course.assignments:
-        # <id>/<notebook> inside a folder of assignments; or the notebook itself at the top (an
-        # assignment folder, or a flat upload such as Gradescope's /autograder/submission).
-        candidates = [folder / a.id / a.notebook, folder / a.notebook]
-        hit = next((p for p in candidates if p.is_file()), None)
-        if hit:
-            found[a.id] = hit
-            continue
-        home = next((p.parent for p in candidates if p.parent.is_dir()), None)
-        if home is not None:
-            others = sorted(p.name for p in home.glob("*.ipynb"))
-            hint = f"; found {', '.join(others)} instead (notebooks must keep their names)" if others else ""
-            problems[a.id] = f"{a.id}/{a.notebook} is missing{hint}"
+        if (folder / a.notebook).is_file():
+            found[a.id] = folder / a.notebook
+    if not found:
+        # Nothing recognisable: an assignment folder named by its id expects only its own notebook;
+        # a flat upload could have been any of them (`--assignment` narrows it down).
+        named = [a for a in course.assignments if a.id == folder.name]
+        for a in named or course.assignments:
+            problems[a.id] = missing(a, folder)
     return found, problems
 
 

@@ -35,6 +35,20 @@ def two(tmp_path, course):
     return tmp_path
 
 
+def test_one_assignment_folder_is_graded_on_its_own(tmp_path, course):
+    """`course grade assignments-like/<id>/`: that assignment, out of its own points, nothing else missing."""
+    write_submission(tmp_path, course, A1)
+    result = grade.grade(tmp_path / A1, course)
+    assert set(_by_assignment(result)) == {A1} and _full(result, A1) and result.notes == []
+
+
+def test_assignments_not_submitted_are_left_out_not_zeroed(two, course):
+    """A folder of assignment folders: what is there is graded; the other five were not handed in."""
+    result = grade.grade(two, course, train=False)
+    assert set(_by_assignment(result)) == {A1, A2} and _full(result, A1) and _full(result, A2)
+    assert result.notes == []
+
+
 def test_a_renamed_notebook_is_named_and_the_rest_graded(two, course):
     nb = two / A2 / "convolutions.ipynb"
     nb.rename(nb.with_name("convolutions (1).ipynb"))
