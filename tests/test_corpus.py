@@ -3,6 +3,8 @@ points on their own stub's tests and nowhere else."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from autograder import grade
@@ -10,6 +12,29 @@ from corpus.build import corpus_files, stub_assignment, target_of, write_submiss
 
 CORRECT = corpus_files("correct")
 MUTANTS = corpus_files("mutants")
+
+
+def _secret_lines(course) -> set[str]:
+    """Distinctive lines of the hidden tests and of the reference answers: feedback must quote none."""
+    from autograder import notebook
+
+    root = Path(__file__).resolve().parent.parent
+    sources = [p.read_text() for p in (root / "autograder" / "hidden").glob("*.py")]
+    for a in course.assignments:
+        sources += [c.source for c in notebook.load_cells(course.solutions_dir / a.id / a.notebook) if c.role == "stub"]
+    lines = {line.strip() for text in sources for line in text.splitlines()}
+    # Layer lists (`nn.Conv2d(6, 16, kernel_size=5), nn.Sigmoid(),`) are the chapter's published
+    # architecture, and the feedback names the net a test used in the same words: not a secret.
+    return {line for line in lines if len(line) >= 30 and not line.startswith(("#", '"', "'", "def ", "class ", "nn."))}
+
+
+_SECRETS: set[str] = set()
+
+
+def _secrets(course) -> set[str]:
+    if not _SECRETS:
+        _SECRETS.update(_secret_lines(course))
+    return _SECRETS
 
 
 def _grade_one(tmp_path, course, path):
@@ -45,6 +70,8 @@ def test_mutant_loses_points_on_its_stub_only(tmp_path, course, path):
         if not t.passed:
             assert t.output.strip(), f"{t.name} failed without feedback"
             assert "internal grader error" not in t.output
+            leaked = [line for line in _secrets(course) if line in t.output]
+            assert not leaked, f"{t.name}'s feedback quotes the hidden test or the reference: {leaked}"
 
 
 WRONG_TYPE = [p for p in MUTANTS if "__returns_numpy" in p.stem or "__returns_nested_list" in p.stem]
