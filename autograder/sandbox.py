@@ -141,11 +141,14 @@ def _python_binds() -> list[str]:
     return args
 
 
+GPU_DEVICES = Path("/dev")  # where the NVIDIA device nodes are looked for (a test points it elsewhere)
+
+
 def _gpu_binds() -> list[str]:
     """The NVIDIA device nodes, and /sys read-only: the CUDA runtime reads PCI and NUMA topology there."""
     args: list[str] = []
-    for dev in sorted(Path("/dev").glob("nvidia*")):
-        args += ["--dev-bind", str(dev), str(dev)]
+    for dev in sorted(GPU_DEVICES.glob("nvidia*")):
+        args += ["--dev-bind", str(dev), f"/dev/{dev.name}"]
     if Path("/sys").is_dir():
         args += ["--ro-bind", "/sys", "/sys"]
     return args

@@ -241,6 +241,40 @@ def test_child_has_its_own_pid_namespace(folder, bwrap_mode):
 
 
 @needs_bwrap
+@pytest.mark.skipif(os.geteuid() != 0, reason="making stand-in device nodes needs root")
+def test_gpu_children_get_the_nvidia_devices_and_others_do_not(folder, bwrap_mode, tmp_path, monkeypatch):
+    """A training child on a GPU machine sees /dev/nvidia* (usable by its unprivileged uid) and
+    /sys, and CUDA is not hidden from it; every other child sees none of that. Stand-in nodes
+    (the null device under NVIDIA's names) play the GPU on a machine without one."""
+    devices = tmp_path / "dev"
+    devices.mkdir()
+    for name in ("nvidia0", "nvidiactl", "nvidia-uvm"):
+        try:
+            os.mknod(devices / name, 0o20666, os.makedev(1, 3))
+        except PermissionError:
+            pytest.skip("this file system refuses device nodes")
+        os.chmod(devices / name, 0o666)
+    monkeypatch.setattr(sandbox, "GPU_DEVICES", devices)
+    source = textwrap.dedent("""
+        import os
+        def probe():
+            found = sorted(n for n in os.listdir("/dev") if n.startswith("nvidia"))
+            usable = all(open("/dev/" + n, "rb").read() == b"" for n in found)
+            return {"found": found, "usable": usable, "sys": os.path.isdir("/sys/devices"),
+                    "cuda_hidden": os.environ.get("CUDA_VISIBLE_DEVICES") == ""}
+    """)
+    seen = {}
+    for gpu in (True, False):
+        with Child(folder, Limits(), gpu=gpu) as child:
+            assert not [e for e in load(child, source) if e.get("status") == "error"]
+            reply = call(child)
+        assert reply["ok"], reply
+        seen[gpu] = reply["result"]
+    assert seen[True] == {"found": ["nvidia-uvm", "nvidia0", "nvidiactl"], "usable": True, "sys": True, "cuda_hidden": False}
+    assert seen[False] == {"found": [], "usable": True, "sys": False, "cuda_hidden": True}
+
+
+@needs_bwrap
 def test_sandbox_dies_with_the_grader(folder, bwrap_mode, tmp_path):
     """Killing the grader (SIGKILL, no cleanup) takes the whole sandbox with it."""
     script = tmp_path / "grader.py"
