@@ -41,6 +41,14 @@ def tensor(value: Any, what: str) -> torch.Tensor:
     raise Mismatch(f"{what} returned {kind_of(value)} {show(value, 200)}; it must return a torch.Tensor")
 
 
+def shaped(value: Any, shape: tuple[int, ...], what: str, note: str = "") -> torch.Tensor:
+    """The value must be a torch.Tensor of exactly this shape; `note` says why that shape."""
+    got = tensor(value, what)
+    if tuple(got.shape) != tuple(shape):
+        raise Mismatch(f"{what} returned shape {tuple(got.shape)}, expected {tuple(shape)}" + (f" ({note})" if note else ""))
+    return got
+
+
 def tolerance(*dtypes: torch.dtype) -> float:
     """Relative tolerance set by the least precise dtype involved (float64 kept as float32 is fine)."""
     return 1e-4 if any(d in (torch.float32, torch.float16, torch.bfloat16) for d in dtypes) else 1e-9
@@ -48,9 +56,7 @@ def tolerance(*dtypes: torch.dtype) -> float:
 
 def close(value: Any, expected: torch.Tensor, what: str, *, inputs: Iterable[torch.Tensor] = (), scale: float | None = None) -> torch.Tensor:
     """Same shape, floating point, and values within a dtype-aware tolerance."""
-    got = tensor(value, what)
-    if tuple(got.shape) != tuple(expected.shape):
-        raise Mismatch(f"{what} returned shape {tuple(got.shape)}, expected {tuple(expected.shape)}")
+    got = shaped(value, expected.shape, what)
     if not got.is_floating_point():
         raise Mismatch(f"{what} returned a tensor of dtype {got.dtype}; expected floating-point values like {show(expected)}")
     rtol = tolerance(got.dtype, *(t.dtype for t in inputs if isinstance(t, torch.Tensor)))
@@ -72,10 +78,7 @@ def unchanged(before: list, after: list, names: list[str], what: str, *,
     that does nothing (`return None`, `return X`) would earn the point for leaving X alone.
     """
     if shape is not None:
-        got = tensor(returned, what)
-        if tuple(got.shape) != tuple(shape):
-            raise Mismatch(f"{what} returned shape {tuple(got.shape)}, expected {tuple(shape)} "
-                           "(leaving the inputs alone counts only for a call that computes its result)")
+        shaped(returned, shape, what, "leaving the inputs alone counts only for a call that computes its result")
     for name, b, a in zip(names, before, after):
         if isinstance(b, torch.Tensor):
             if not isinstance(a, torch.Tensor) or a.shape != b.shape or not torch.equal(a, b):

@@ -9,6 +9,7 @@ ladder come from course.yaml. Calibration trains the reference LeNet the same wa
 
 from __future__ import annotations
 
+import logging
 import statistics
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -20,6 +21,8 @@ import torch
 from autograder import config as course_config
 from autograder import data, training
 from autograder.sandbox import GiB, Limits
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -104,9 +107,7 @@ def train_student(sub, aid: str, course: course_config.Course,
         raise checks.Mismatch(f"{target}() is a {report.get('type')}, not an nn.Module")
     used = report.get("device") if report.get("device") in ("cpu", "cuda") else dev
     if report.get("device_note"):
-        import logging
-
-        logging.getLogger(__name__).warning("LeNet training: %s", report["device_note"])
+        log.warning("LeNet training: %s", report["device_note"])
     return Trained(score(report["logits"], test.labels), [float(v) for v in report.get("loss", [])],
                    [float(v) for v in report.get("train_accuracy", [])], float(report.get("seconds", 0.0)), used)
 

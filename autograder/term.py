@@ -116,6 +116,11 @@ def _atomic_write(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
+def worker_threads(jobs: int) -> int:
+    """CPU threads per worker when `jobs` students are graded at once: a fair share of the cores."""
+    return max(1, (os.cpu_count() or 1) // jobs)
+
+
 def grade_student(course_file: str, student: str, train: bool, threads: int | None = None) -> dict:
     """Grade one student's submitted folder; runs in a worker process. Returns the record.
 
@@ -200,8 +205,7 @@ def grade_class(course: course_config.Course, *, jobs: int = 1, shard_spec: str 
     else:
         # spawn: no forked copy of a parent that has torch threads and open sandboxes.
         with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
-            threads = max(1, (os.cpu_count() or 1) // jobs)
-            futures = {pool.submit(grade_student, course_file, s, train, threads): s for s in todo}
+            futures = {pool.submit(grade_student, course_file, s, train, worker_threads(jobs)): s for s in todo}
             for fut in as_completed(futures):
                 finish(futures[fut], fut.result)
     for s in skipped:  # idempotent: repairs a run killed between a record and its gradebook write

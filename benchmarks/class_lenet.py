@@ -47,9 +47,11 @@ def _train_one(folder: str, epochs: int, threads: int) -> tuple[float, float]:
 
 
 def _grade_class(folders: list[str], jobs: int, epochs: int) -> tuple[float, list[tuple[float, float]]]:
+    from autograder.term import worker_threads
+
     start = time.perf_counter()
     with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
-        threads = max(1, (os.cpu_count() or 1) // jobs)
+        threads = worker_threads(jobs)
         runs = list(pool.map(_train_one, folders, [epochs] * len(folders), [threads] * len(folders)))
     return time.perf_counter() - start, runs
 

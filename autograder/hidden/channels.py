@@ -17,12 +17,6 @@ MULTI_IN_STAND_INS = ("corr2d",)
 MULTI_IN_OUT_STAND_INS = ("corr2d", "corr2d_multi_in")
 
 
-def _shape_check(value, expected: tuple[int, ...], what: str, note: str) -> None:
-    got = checks.tensor(value, what)
-    if tuple(got.shape) != expected:
-        raise checks.Mismatch(f"{what} returned shape {tuple(got.shape)}, expected {expected} ({note})")
-
-
 # ------------------------------------------------------------------------- corr2d_multi_in
 @hidden_test(A, "corr2d_multi_in_output_shape", "corr2d_multi_in", stand_ins=MULTI_IN_STAND_INS, examples=15)
 @given(case=s.multi_channel_case())
@@ -30,7 +24,7 @@ def corr2d_multi_in_output_shape(student: Student, case):
     X, K = case[0], case[1][0]
     r = student.call("corr2d_multi_in", X, K)
     expected = (X.shape[1] - K.shape[1] + 1, X.shape[2] - K.shape[2] + 1)
-    _shape_check(r.value, expected, r.described, "one 2-D output: the input channels are summed away")
+    checks.shaped(r.value, expected, r.described, "one 2-D output: the input channels are summed away")
 
 
 @hidden_test(A, "corr2d_multi_in_matches_torch", "corr2d_multi_in", stand_ins=MULTI_IN_STAND_INS, examples=30)
@@ -57,7 +51,7 @@ def corr2d_multi_in_out_output_shape(student: Student, case):
     X, K = case
     r = student.call("corr2d_multi_in_out", X, K)
     expected = (K.shape[0], X.shape[1] - K.shape[2] + 1, X.shape[2] - K.shape[3] + 1)
-    _shape_check(r.value, expected, r.described, "one output channel per kernel K[o], always 3-D")
+    checks.shaped(r.value, expected, r.described, "one output channel per kernel K[o], always 3-D")
 
 
 @hidden_test(A, "corr2d_multi_in_out_matches_torch", "corr2d_multi_in_out", stand_ins=MULTI_IN_OUT_STAND_INS, examples=30)

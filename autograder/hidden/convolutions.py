@@ -12,15 +12,17 @@ from autograder.hidden import Student, hidden_test
 A = "02_convolutions"
 
 
+def _valid_shape(X: torch.Tensor, K: torch.Tensor) -> tuple[int, int]:
+    """corr2d's output shape: every position where K fits inside X."""
+    return (X.shape[0] - K.shape[0] + 1, X.shape[1] - K.shape[1] + 1)
+
+
 @hidden_test(A, "corr2d_output_shape", "corr2d")
 @given(case=s.image_and_kernel())
 def corr2d_output_shape(student: Student, case):
     X, K = case
     r = student.call("corr2d", X, K)
-    got = checks.tensor(r.value, r.described)
-    expected = (X.shape[0] - K.shape[0] + 1, X.shape[1] - K.shape[1] + 1)
-    if tuple(got.shape) != expected:
-        raise checks.Mismatch(f"{r.described} returned shape {tuple(got.shape)}, expected {expected}")
+    checks.shaped(r.value, _valid_shape(X, K), r.described)
 
 
 @hidden_test(A, "corr2d_matches_torch", "corr2d", examples=40)
@@ -36,8 +38,7 @@ def corr2d_matches_torch(student: Student, case):
 def corr2d_leaves_inputs_unchanged(student: Student, case):
     X, K = case
     r = student.call("corr2d", X, K)
-    checks.unchanged([X, K], r.args_after, ["X", "K"], r.described, returned=r.value,
-                     shape=(X.shape[0] - K.shape[0] + 1, X.shape[1] - K.shape[1] + 1))
+    checks.unchanged([X, K], r.args_after, ["X", "K"], r.described, returned=r.value, shape=_valid_shape(X, K))
 
 
 @hidden_test(A, "corr2d_is_linear_and_shift_equivariant", "corr2d", examples=15)
@@ -48,14 +49,11 @@ def corr2d_is_linear_and_shift_equivariant(student: Student, case, a, b):
     mix = student.call("corr2d", a * X + b * Z, K)
     r_x, r_z = student.call("corr2d", X, K), student.call("corr2d", Z, K)
     # Linearity alone holds for `return X` too: the property counts only for outputs of the right shape.
-    expected_shape = (X.shape[0] - K.shape[0] + 1, X.shape[1] - K.shape[1] + 1)
-    if tuple(checks.tensor(r_x.value, r_x.described).shape) != expected_shape:
-        raise checks.Mismatch(f"{r_x.described} returned shape {tuple(r_x.value.shape)}, expected {expected_shape}")
-    combined = a * checks.tensor(r_x.value, r_x.described).double() + b * checks.tensor(r_z.value, r_z.described).double()
+    full = checks.shaped(r_x.value, _valid_shape(X, K), r_x.described)
+    combined = a * full.double() + b * checks.tensor(r_z.value, r_z.described).double()
     checks.close(mix.value, combined, f"{mix.described} (compared with {a}*corr2d(X, K) + {b}*corr2d(Z, K))", inputs=(X, K))
     if X.shape[1] > K.shape[1]:
         shifted = student.call("corr2d", X[:, 1:], K)
-        full = checks.tensor(r_x.value, r_x.described)
         checks.close(shifted.value, full[:, 1:].double(), f"{shifted.described} (the input shifted by one column)", inputs=(X, K))
 
 
@@ -120,9 +118,7 @@ def learn_kernel_recovers_kernel(student: Student):
     for X, K, kwargs in LEARN_CASES:
         Y = oracles.conv2d(X, K).float()
         r = student.call("learn_kernel", X, Y, tuple(K.shape), **kwargs)
-        got = checks.tensor(r.value, r.described)
-        if tuple(got.shape) != tuple(K.shape):
-            raise checks.Mismatch(f"{r.described} returned shape {tuple(got.shape)}, expected {tuple(K.shape)}")
+        got = checks.shaped(r.value, K.shape, r.described)
         error = float((got.double() - K.double()).abs().max())
         if error > 0.15:
             raise checks.Mismatch(f"{r.described} returned {checks.show(got)}; the kernel that produced Y is {checks.show(K)} (off by {error:.3g})")

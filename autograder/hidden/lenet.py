@@ -57,10 +57,8 @@ def _expected_layers(n: int, num_classes: int) -> list[tuple[str, tuple]]:
 @example(n=2, num_classes=None)
 def lenet_output_shape(student: Student, n, num_classes):
     rep, what, _ = _lenet(student, n, num_classes)
-    got = checks.tensor(rep["output"], what)
-    expected = (n, 10 if num_classes is None else num_classes)
-    if tuple(got.shape) != expected:
-        raise checks.Mismatch(f"{what} returned shape {tuple(got.shape)}, expected {expected} (one logit per class for each image)")
+    got = checks.shaped(rep["output"], (n, 10 if num_classes is None else num_classes), what,
+                        "one logit per class for each image")
     if not got.is_floating_point():
         raise checks.Mismatch(f"{what} returned a tensor of dtype {got.dtype}; expected floating-point logits")
 
@@ -249,7 +247,7 @@ def init_cnn_leaves_other_parameters(student: Student, spec):
             continue
         after = rep["after"].get(key)
         i = int(key.split(".")[0])
-        if not isinstance(after, torch.Tensor) or after.shape != before.shape or not torch.equal(after, before):
+        if not same(key):
             kind, args = spec[i]
             part = key.split(".", 1)[1]
             rule = "biases keep their values" if kind in ("Conv2d", "Linear") else "other layers are left alone"

@@ -33,9 +33,7 @@ def _run(student: Student, target: str, args: list, ctor: str, x: torch.Tensor, 
 
 
 def _output(rep: dict, what: str, shape: tuple) -> torch.Tensor:
-    got = checks.tensor(rep["output"], what)
-    if tuple(got.shape) != tuple(shape):
-        raise checks.Mismatch(f"{what} returned shape {tuple(got.shape)}, expected {tuple(shape)}")
+    got = checks.shaped(rep["output"], shape, what)
     if not got.is_floating_point():
         raise checks.Mismatch(f"{what} returned a tensor of dtype {got.dtype}; expected floating-point values")
     return got

@@ -52,11 +52,8 @@ def conv_output_shape_defaults(student: Student, case):
 def corr2d_strided_output_shape(student: Student, case):
     X, K, padding, stride = case
     r = student.call("corr2d_strided", X, K, padding=padding, stride=stride)
-    got = checks.tensor(r.value, r.described)
-    expected = tuple(oracles.conv2d(X, K, padding, stride).shape)
-    if tuple(got.shape) != expected:
-        raise checks.Mismatch(f"{r.described} returned shape {tuple(got.shape)}, expected {expected} "
-                              f"(the shape F.conv2d gives; padding is per side)")
+    checks.shaped(r.value, oracles.conv2d(X, K, padding, stride).shape, r.described,
+                  "the shape F.conv2d gives; padding is per side")
 
 
 @hidden_test(A, "corr2d_strided_matches_torch", "corr2d_strided", examples=30)
