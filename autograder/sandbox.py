@@ -141,6 +141,7 @@ def _python_binds() -> list[str]:
     return args
 
 
+GPU_ENV = ("LD_LIBRARY_PATH", "CUDA_VISIBLE_DEVICES", "NVIDIA_VISIBLE_DEVICES", "NVIDIA_DRIVER_CAPABILITIES")
 GPU_DEVICES = Path("/dev")  # where the NVIDIA device nodes are looked for (a test points it elsewhere)
 
 
@@ -191,6 +192,12 @@ def _child_env(gpu: bool) -> dict[str, str]:
     }
     if not gpu:
         env["CUDA_VISIBLE_DEVICES"] = ""
+        return env
+    # Containers often reach the driver's libraries only through LD_LIBRARY_PATH (under
+    # /usr/local/nvidia, say), and the instructor's choice of device must hold inside too.
+    for key in GPU_ENV:
+        if key in os.environ:
+            env[key] = os.environ[key]
     return env
 
 

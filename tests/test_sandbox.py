@@ -243,8 +243,9 @@ def test_child_has_its_own_pid_namespace(folder, bwrap_mode):
 @needs_bwrap
 @pytest.mark.skipif(os.geteuid() != 0, reason="making stand-in device nodes needs root")
 def test_gpu_children_get_the_nvidia_devices_and_others_do_not(folder, bwrap_mode, tmp_path, monkeypatch):
-    """A training child on a GPU machine sees /dev/nvidia* (usable by its unprivileged uid) and
-    /sys, and CUDA is not hidden from it; every other child sees none of that. Stand-in nodes
+    """A training child on a GPU machine sees /dev/nvidia* (usable by its unprivileged uid), /sys,
+    and the driver's library path and device choice from the grader's environment; every other
+    child sees none of that, and CUDA is hidden from it. Stand-in nodes
     (the null device under NVIDIA's names) play the GPU on a machine without one."""
     devices = tmp_path / "dev"
     devices.mkdir()
@@ -255,13 +256,15 @@ def test_gpu_children_get_the_nvidia_devices_and_others_do_not(folder, bwrap_mod
             pytest.skip("this file system refuses device nodes")
         os.chmod(devices / name, 0o666)
     monkeypatch.setattr(sandbox, "GPU_DEVICES", devices)
+    monkeypatch.setenv("LD_LIBRARY_PATH", "/usr/local/nvidia/lib64")  # where containers keep the driver
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "0")  # the instructor's choice
     source = textwrap.dedent("""
         import os
         def probe():
             found = sorted(n for n in os.listdir("/dev") if n.startswith("nvidia"))
             usable = all(open("/dev/" + n, "rb").read() == b"" for n in found)
             return {"found": found, "usable": usable, "sys": os.path.isdir("/sys/devices"),
-                    "cuda_hidden": os.environ.get("CUDA_VISIBLE_DEVICES") == ""}
+                    "cuda": os.environ.get("CUDA_VISIBLE_DEVICES"), "libs": os.environ.get("LD_LIBRARY_PATH")}
     """)
     seen = {}
     for gpu in (True, False):
@@ -270,8 +273,9 @@ def test_gpu_children_get_the_nvidia_devices_and_others_do_not(folder, bwrap_mod
             reply = call(child)
         assert reply["ok"], reply
         seen[gpu] = reply["result"]
-    assert seen[True] == {"found": ["nvidia-uvm", "nvidia0", "nvidiactl"], "usable": True, "sys": True, "cuda_hidden": False}
-    assert seen[False] == {"found": [], "usable": True, "sys": False, "cuda_hidden": True}
+    assert seen[True] == {"found": ["nvidia-uvm", "nvidia0", "nvidiactl"], "usable": True, "sys": True,
+                          "cuda": "0", "libs": "/usr/local/nvidia/lib64"}
+    assert seen[False] == {"found": [], "usable": True, "sys": False, "cuda": "", "libs": None}
 
 
 @needs_bwrap
