@@ -322,8 +322,9 @@ def probe_train(ns: dict, p: dict) -> dict:
 
     history = training.fit(net, p["images"], p["labels"], protocol, device, on_epoch=progress)
     logits = training.predict(net, p["test_images"], device)
+    note = "; ".join(n for n in (note, history.note) if n)
     return {"is_module": True, "logits": logits, "loss": history.loss, "train_accuracy": history.train_accuracy,
-            "seconds": history.seconds, "device": device, "device_note": note}
+            "seconds": history.seconds, "device": device, "device_note": note, "graphed": history.graphed}
 
 
 PROBES = {"module": probe_module, "init": probe_init, "summary": probe_summary, "accuracy": probe_accuracy,

@@ -47,6 +47,9 @@ class LeNetProtocol(_Strict):
     optimizer: Literal["sgd"] = "sgd"
     init: Literal["xavier_uniform"] = "xavier_uniform"
     loss: Literal["cross_entropy"] = "cross_entropy"
+    # Off until measured on a GPU against the eager loop (benchmarks/gpu_session.sh does both);
+    # ignored on the CPU.
+    cuda_graphs: bool = False
     threshold: float = Field(gt=0, le=1)
     partial_credit: list[CreditRung] = []
 

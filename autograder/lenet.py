@@ -9,6 +9,7 @@ ladder come from course.yaml. Calibration trains the reference LeNet the same wa
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import statistics
 from dataclasses import dataclass, field
@@ -40,7 +41,7 @@ def fashion_mnist(train: bool, root: str) -> Split:
 
 def protocol(course: course_config.Course) -> training.Protocol:
     p = course.lenet
-    return training.Protocol(seed=p.seed, epochs=p.epochs, batch_size=p.batch_size, lr=p.lr)
+    return training.Protocol(seed=p.seed, epochs=p.epochs, batch_size=p.batch_size, lr=p.lr, cuda_graphs=p.cuda_graphs)
 
 
 def device() -> str:
@@ -63,6 +64,7 @@ class Trained:
     train_accuracy: list[float] = field(default_factory=list)
     seconds: float = 0.0
     device: str = "cpu"
+    graphed: bool = False
 
 
 def score(logits: object, labels: torch.Tensor) -> float:
@@ -109,7 +111,8 @@ def train_student(sub, aid: str, course: course_config.Course,
     if report.get("device_note"):
         log.warning("LeNet training: %s", report["device_note"])
     return Trained(score(report["logits"], test.labels), [float(v) for v in report.get("loss", [])],
-                   [float(v) for v in report.get("train_accuracy", [])], float(report.get("seconds", 0.0)), used)
+                   [float(v) for v in report.get("train_accuracy", [])], float(report.get("seconds", 0.0)), used,
+                   report.get("graphed") is True)
 
 
 def plot_curve(trained: Trained, path: Path, title: str = "LeNet on Fashion-MNIST") -> Path:
@@ -174,7 +177,7 @@ def calibrate(course: course_config.Course, seeds: int, margin: float = 0.03,
     base, dev, cls = protocol(course), device(), reference_class(course)
     accs, secs = [], []
     for seed in range(seeds):
-        p = training.Protocol(seed=base.seed + seed, epochs=base.epochs, batch_size=base.batch_size, lr=base.lr)
+        p = dataclasses.replace(base, seed=base.seed + seed)
         torch.manual_seed(p.seed)
         net = cls()
         hist = training.fit(net, train.images, train.labels, p, dev)

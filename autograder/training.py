@@ -7,6 +7,15 @@ Why it is fast: the whole training set lives on the device as one tensor, batche
 index slices of it, and the running loss and accuracy stay on the device, so the loop
 never waits for the host. The only syncs are one per epoch, for the progress callback.
 The order of examples comes from a seeded generator, so a run is repeatable.
+
+On a GPU the loop is launch-bound (LeNet's kernels take microseconds; Python and the launches
+take longer), so with `cuda_graphs` on, each full-batch step (gather, forward, loss, backward,
+SGD update and the running sums) is captured once as a CUDA graph and replayed. The graph runs
+the same kernels in the same order as the eager step, so the numbers are the eager loop's; the
+warm-up steps before the capture, and the last partial batch, are ordinary eager steps. If
+the capture fails (a forward that syncs with the host, for one), that step and the rest run
+eagerly, with a note for the instructor. torch.compile was not chosen: compiling a fresh net in
+every sandboxed child costs more than the whole training run on a GPU.
 """
 
 from __future__ import annotations
@@ -28,6 +37,7 @@ class Protocol:
     epochs: int = 10
     batch_size: int = 256
     lr: float = 0.9
+    cuda_graphs: bool = False  # how, not what: replay each full-batch step as a CUDA graph (GPU only)
 
 
 @dataclass
@@ -37,6 +47,8 @@ class History:
     loss: list[float] = field(default_factory=list)
     train_accuracy: list[float] = field(default_factory=list)
     seconds: float = 0.0  # training time, excluding moving data to the device
+    graphed: bool = False  # full-batch steps were replayed as a CUDA graph
+    note: str = ""  # why the graph was not used, when it was asked for
 
 
 def xavier_init(module: nn.Module) -> None:
@@ -71,10 +83,11 @@ def fit(net: nn.Module, images: torch.Tensor, labels: torch.Tensor, protocol: Pr
     materialize(net, X[:2])
     net.apply(xavier_init)
     optimizer = torch.optim.SGD(net.parameters(), lr=protocol.lr, foreach=True)
-    loss_fn = nn.CrossEntropyLoss()
     order = torch.Generator(device=device).manual_seed(protocol.seed)
     n, bs = X.shape[0], protocol.batch_size
     layout = _fastest_layout(net, X[:2], device)
+    graph = _graph_backend(device) if protocol.cuda_graphs else None
+    steps = _Steps(net, X, y, optimizer, layout, bs, graph)
     history = History()
     if device.type == "cuda":
         torch.cuda.synchronize(device)
@@ -82,21 +95,12 @@ def fit(net: nn.Module, images: torch.Tensor, labels: torch.Tensor, protocol: Pr
     for epoch in range(protocol.epochs):
         net.train()
         perm = torch.randperm(n, device=device, generator=order)
-        loss_sum = torch.zeros((), device=device)
-        correct = torch.zeros((), device=device, dtype=torch.int64)
+        steps.loss_sum.zero_()  # in place: a captured graph adds into these very tensors
+        steps.correct.zero_()
         for i in range(0, n, bs):
-            idx = perm[i:i + bs]
-            xb, yb = X.index_select(0, idx).contiguous(memory_format=layout), y.index_select(0, idx)
-            logits = net(xb)
-            loss = loss_fn(logits, yb)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            with torch.no_grad():
-                loss_sum += loss.detach() * yb.shape[0]
-                correct += (logits.argmax(dim=1) == yb).sum()
+            steps(perm[i:i + bs])
         # One sync per epoch: the curve for the plot and the progress bar.
-        epoch_loss, epoch_acc = (loss_sum / n).item(), correct.item() / n
+        epoch_loss, epoch_acc = (steps.loss_sum / n).item(), steps.correct.item() / n
         history.loss.append(epoch_loss)
         history.train_accuracy.append(epoch_acc)
         if on_epoch is not None:
@@ -106,7 +110,100 @@ def fit(net: nn.Module, images: torch.Tensor, labels: torch.Tensor, protocol: Pr
     if device.type == "cuda":
         torch.cuda.synchronize(device)
     history.seconds = time.perf_counter() - start
+    history.graphed, history.note = steps.graph is not None and steps.replays > 0, steps.note
     return history
+
+
+WARMUP_STEPS = 3  # eager steps before a capture: cuDNN and cuBLAS choose kernels and allocate workspaces on first use
+
+
+class _Steps:
+    """One SGD step per call on the examples at `idx`: eagerly, or by replaying a captured graph.
+
+    The order of steps is the protocol's either way; a graph only changes who launches the kernels.
+    """
+
+    def __init__(self, net: nn.Module, X: torch.Tensor, y: torch.Tensor, optimizer: torch.optim.Optimizer,
+                 layout: torch.memory_format, batch_size: int, graph: "_Graph | None") -> None:
+        self.net, self.X, self.y, self.optimizer, self.layout = net, X, y, optimizer, layout
+        self.batch_size, self.graph = batch_size, graph
+        self.loss_fn = nn.CrossEntropyLoss()
+        self.loss_sum = torch.zeros((), device=X.device)
+        self.correct = torch.zeros((), device=X.device, dtype=torch.int64)
+        self.captured = False
+        self.eager_steps = self.replays = 0
+        self.static_idx: torch.Tensor | None = None
+        self.note = ""
+
+    def eager(self, idx: torch.Tensor) -> None:
+        xb = self.X.index_select(0, idx).contiguous(memory_format=self.layout)
+        yb = self.y.index_select(0, idx)
+        logits = self.net(xb)
+        loss = self.loss_fn(logits, yb)
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        self.optimizer.step()
+        with torch.no_grad():
+            self.loss_sum += loss.detach() * yb.shape[0]
+            self.correct += (logits.argmax(dim=1) == yb).sum()
+
+    def __call__(self, idx: torch.Tensor) -> None:
+        if self.graph is None or idx.shape[0] != self.batch_size:
+            self.eager(idx)  # no graph asked for, or the last partial batch
+        elif self.captured:
+            self.static_idx.copy_(idx)
+            self.graph.replay()
+            self.replays += 1
+        elif self.eager_steps < WARMUP_STEPS:
+            self.graph.warm(lambda: self.eager(idx))
+            self.eager_steps += 1
+        else:
+            self._capture_then_step(idx)
+
+    def _capture_then_step(self, idx: torch.Tensor) -> None:
+        """Record this step (recording runs nothing), then replay it to take the step."""
+        self.static_idx = idx.clone()
+        # Gradients are made inside the capture, in the graph's own memory, and refilled by every replay.
+        self.optimizer.zero_grad(set_to_none=True)
+        try:
+            self.graph.capture(lambda: self.eager(self.static_idx))
+        except Exception as exc:  # noqa: BLE001 - any failure means: this net is trained eagerly
+            self.graph, self.static_idx = None, None
+            self.note = f"CUDA graph capture failed ({type(exc).__name__}: {str(exc).splitlines()[0][:200]}); trained eagerly"
+            self.optimizer.zero_grad(set_to_none=True)
+            self.eager(idx)
+            return
+        self.captured = True
+        self.graph.replay()
+        self.replays += 1
+
+
+class _Graph:
+    """What the loop needs of a CUDA graph: warm-up on a side stream, capture, replay."""
+
+    def __init__(self) -> None:
+        self.graph = torch.cuda.CUDAGraph()
+        self.stream = torch.cuda.Stream()
+
+    def warm(self, step: Callable[[], None]) -> None:
+        # As torch.cuda.graphs' docs require: warm-up iterations run on a side stream.
+        self.stream.wait_stream(torch.cuda.current_stream())
+        with torch.cuda.stream(self.stream):
+            step()
+        torch.cuda.current_stream().wait_stream(self.stream)
+
+    def capture(self, step: Callable[[], None]) -> None:
+        # thread_local: the child's other threads (its message pump) may touch CUDA meanwhile.
+        with torch.cuda.graph(self.graph, capture_error_mode="thread_local"):
+            step()
+
+    def replay(self) -> None:
+        self.graph.replay()
+
+
+def _graph_backend(device: torch.device) -> _Graph | None:
+    """CUDA graphs exist only on CUDA; a seam for the tests, which stand in a graph that replays in Python."""
+    return _Graph() if device.type == "cuda" else None
 
 
 def _fastest_layout(net: nn.Module, example: torch.Tensor, device: torch.device) -> torch.memory_format:

@@ -205,3 +205,134 @@ def test_a_gpu_the_sandbox_cannot_use_falls_back_to_the_cpu(tmp_path, course, mo
     assert trained.device == "cpu" and len(trained.loss) == 1 and trained.accuracy > 0.15
     assert "trained on the CPU instead" in caplog.text
     assert wait_for_no_leftovers([str(tmp_path)]) == []
+
+
+# ----------------------------------------------------------------------- CUDA graphs
+class _PythonGraph:
+    """Stands in for a CUDA graph on the CPU with the same contract: capturing records the step
+    and runs nothing; each replay runs the recorded step on whatever its buffers hold now."""
+
+    def __init__(self, fail_capture: bool = False) -> None:
+        self.step, self.fail_capture, self.warmed = None, fail_capture, 0
+
+    def warm(self, step) -> None:
+        self.warmed += 1
+        step()
+
+    def capture(self, step) -> None:
+        if self.fail_capture:
+            raise RuntimeError("operation not permitted when stream is capturing")
+        self.step = step
+
+    def replay(self) -> None:
+        self.step()
+
+
+class _PinnedSums(training._Steps):
+    """A real graph adds into the tensors it captured; a Python replay would follow a rebound name."""
+
+    def __setattr__(self, name, value):
+        if name in ("loss_sum", "correct") and name in self.__dict__ and value is not self.__dict__[name]:
+            raise AssertionError(f"{name} rebound: a captured graph would keep adding into the old tensor")
+        super().__setattr__(name, value)
+
+
+def _train_small(graph=None, monkeypatch=None, net_cls=training.ChapterLeNet):
+    images, labels = _subset(2000)  # 7 full batches of 256 and a partial one of 208
+    protocol = training.Protocol(seed=5, epochs=2, batch_size=256, lr=0.9, cuda_graphs=graph is not None)
+    if graph is not None:
+        monkeypatch.setattr(training, "_graph_backend", lambda device: graph)
+        monkeypatch.setattr(training, "_Steps", _PinnedSums)
+    torch.manual_seed(protocol.seed)
+    net = net_cls()
+    hist = training.fit(net, images, labels, protocol)
+    return hist, net.state_dict()
+
+
+def test_graph_replay_takes_exactly_the_eager_steps(monkeypatch):
+    """Warm-up, capture, replays with fresh indices and the eager partial batch add up to the
+    eager loop, bit for bit: no batch skipped, repeated or trained on stale indices."""
+    eager, eager_state = _train_small()
+    graph = _PythonGraph()
+    graphed, graphed_state = _train_small(graph, monkeypatch)
+    assert graphed.graphed and not eager.graphed and graphed.note == ""
+    assert graph.warmed == training.WARMUP_STEPS
+    assert graphed.loss == eager.loss and graphed.train_accuracy == eager.train_accuracy
+    assert all(torch.equal(graphed_state[k], eager_state[k]) for k in eager_state)
+
+
+def test_a_failed_capture_trains_eagerly_and_says_why(monkeypatch):
+    eager, eager_state = _train_small()
+    fallback, state = _train_small(_PythonGraph(fail_capture=True), monkeypatch)
+    assert not fallback.graphed and "capture failed" in fallback.note and "trained eagerly" in fallback.note
+    assert fallback.loss == eager.loss
+    assert all(torch.equal(state[k], eager_state[k]) for k in eager_state)
+
+
+def test_graphs_asked_for_on_the_cpu_change_nothing():
+    """course.yaml's cuda_graphs is a GPU setting: on the CPU the loop stays eager and silent."""
+    assert training._graph_backend(torch.device("cpu")) is None
+    images, labels = _subset(1000)
+    runs = []
+    for graphs in (False, True):
+        torch.manual_seed(2)
+        runs.append(training.fit(training.ChapterLeNet(), images, labels,
+                                 training.Protocol(seed=2, epochs=1, cuda_graphs=graphs)))
+    assert runs[0].loss == runs[1].loss and not runs[1].graphed and runs[1].note == ""
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_cuda_graphs_match_the_eager_loop_on_a_gpu():
+    """On a real GPU: same kernels, same order, so the curves agree to float rounding, and the
+    net scores the same on held-out images."""
+    images, labels = _subset(8192)
+    runs = []
+    for graphs in (False, True):
+        protocol = training.Protocol(seed=1, epochs=3, batch_size=256, lr=0.9, cuda_graphs=graphs)
+        torch.manual_seed(protocol.seed)
+        net = training.ChapterLeNet()
+        hist = training.fit(net, images, labels, protocol, "cuda")
+        held_out = lenet.fashion_mnist(False, str(lenet.course_config.default_course().data_path()))
+        runs.append((hist, training.accuracy(training.predict(net, held_out.images, "cuda"), held_out.labels)))
+    (eager, eager_acc), (graphed, graphed_acc) = runs
+    assert graphed.graphed and graphed.note == "", graphed.note
+    assert graphed.loss == pytest.approx(eager.loss, rel=1e-3)
+    assert abs(graphed_acc - eager_acc) < 0.01
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_a_forward_that_syncs_with_the_host_is_trained_eagerly_on_a_gpu():
+    class Syncs(training.ChapterLeNet):
+        def forward(self, x):
+            out = super().forward(x)
+            if out.abs().max().item() > 1e9:  # a host sync: cannot be captured
+                raise AssertionError("unreachable")
+            return out
+
+    images, labels = _subset(2048)
+    protocol = training.Protocol(seed=1, epochs=1, batch_size=256, cuda_graphs=True)
+    torch.manual_seed(1)
+    hist = training.fit(Syncs(), images, labels, protocol, "cuda")
+    assert not hist.graphed and "capture failed" in hist.note
+    assert len(hist.loss) == 1 and hist.train_accuracy[0] > 0.1
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+@pytest.mark.parametrize("graphs", [False, True], ids=["eager", "cuda-graphs"])
+def test_on_a_gpu_the_sandboxed_child_trains_on_cuda(tmp_path, course, monkeypatch, caplog, graphs):
+    """Issue 4's GPU promise, for real: inside bubblewrap, as an unprivileged uid, with the device
+    nodes bound in and no address-space limit, the child trains on CUDA (no CPU fallback) with
+    the course's full protocol, and the student passes."""
+    from autograder.submission import Submission
+
+    if sandbox.mode() != "bwrap":
+        pytest.skip("bubblewrap cannot start here: the sandbox would not be what is being tested")
+    monkeypatch.setenv(sandbox.SANDBOX_ENV, "bwrap")
+    run = course.model_copy(update={"lenet": course.lenet.model_copy(update={"cuda_graphs": graphs})})
+    write_submission(tmp_path, run, AID)
+    with Submission(tmp_path, run) as sub, caplog.at_level("WARNING"):
+        trained = lenet.train_student(sub, AID, run)
+    assert trained.device == "cuda" and "LeNet training" not in caplog.text, caplog.text
+    assert trained.graphed is graphs
+    assert len(trained.loss) == run.lenet.epochs and trained.accuracy >= run.lenet.threshold
+    assert wait_for_no_leftovers([str(tmp_path)]) == []
