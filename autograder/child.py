@@ -308,8 +308,12 @@ def probe_train(ns: dict, p: dict) -> dict:
         # The parent saw a GPU but the sandbox hides it (a driver file not bound, say): train on the
         # CPU rather than fail a correct student; the parent tells the instructor.
         device, note = "cpu", "CUDA was not usable inside the sandbox; trained on the CPU instead"
-    if device.startswith("cuda") and p.get("memory_fraction"):
-        torch.cuda.set_per_process_memory_fraction(float(p["memory_fraction"]))
+    cap = int(p.get("gpu_memory_bytes") or 0)
+    if device.startswith("cuda") and cap:
+        # Students share the GPU: past its share, this net gets torch's out-of-memory error (below,
+        # in the student's terms) before the others feel it. The parent's watchdog backs this up.
+        total = torch.cuda.get_device_properties(torch.device(device)).total_memory
+        torch.cuda.set_per_process_memory_fraction(min(1.0, cap / total), torch.device(device))
     torch.set_num_threads(int(p.get("threads", 1)))
     protocol = training.Protocol(**p["protocol"])
     torch.manual_seed(protocol.seed)
@@ -320,8 +324,12 @@ def probe_train(ns: dict, p: dict) -> dict:
     def progress(epoch: int, loss: float, acc: float) -> None:
         _send({"event": "epoch", "epoch": epoch, "loss": loss, "train_accuracy": acc})
 
-    history = training.fit(net, p["images"], p["labels"], protocol, device, on_epoch=progress)
-    logits = training.predict(net, p["test_images"], device)
+    try:
+        history = training.fit(net, p["images"], p["labels"], protocol, device, on_epoch=progress)
+        logits = training.predict(net, p["test_images"], device)
+    except torch.cuda.OutOfMemoryError:
+        raise MemoryError(f"training {p.get('target', 'LeNet')} needed more GPU memory than the "
+                          f"{cap / 2**30:g} GiB each student may use; is a layer far wider than the chapter's?") from None
     note = "; ".join(n for n in (note, history.note) if n)
     return {"is_module": True, "logits": logits, "loss": history.loss, "train_accuracy": history.train_accuracy,
             "seconds": history.seconds, "device": device, "device_note": note, "graphed": history.graphed}

@@ -48,12 +48,18 @@ def device() -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
+# GPU memory for one student's training. The chapter's LeNet needs well under 1 GiB with the
+# dataset on the device; the rest is room for wider variants. With several students on one GPU
+# (course grade --all --jobs N), keep N x this below the card's memory.
+GPU_MEMORY = 8 * GiB
+
+
 def training_limits(course: course_config.Course, on_gpu: bool) -> Limits:
     """CPU time scaled to the training budget; on the GPU the address-space limit (which breaks
     CUDA's large virtual reservations) gives way to the parent's resident-memory watchdog."""
     cpu = int(course.time_limits.lenet_seconds * max(torch.get_num_threads(), 1)) + 60
     if on_gpu:
-        return Limits(cpu_seconds=cpu, address_space=None, memory_bytes=12 * GiB)
+        return Limits(cpu_seconds=cpu, address_space=None, memory_bytes=12 * GiB, gpu_memory_bytes=GPU_MEMORY)
     return Limits(cpu_seconds=cpu, address_space=12 * GiB)
 
 
@@ -87,7 +93,7 @@ def train_student(sub, aid: str, course: course_config.Course,
     params = {
         "target": target, "protocol": vars(protocol(course)), "device": dev,
         "images": train.images, "labels": train.labels, "test_images": test.images,
-        "threads": torch.get_num_threads(),
+        "threads": torch.get_num_threads(), "gpu_memory_bytes": GPU_MEMORY if dev == "cuda" else 0,
     }
     from tqdm.auto import tqdm
 

@@ -65,6 +65,8 @@ class Limits:
     # for address_space where that rlimit cannot be used (CUDA reserves far more virtual memory
     # than it ever touches).
     memory_bytes: int | None = None
+    # GPU memory of that tree, watched the same way where NVML can attribute it to processes.
+    gpu_memory_bytes: int | None = None
 
 
 @lru_cache(maxsize=None)
@@ -298,11 +300,11 @@ class Child:
             preexec_fn=lambda: _set_limits(limits),
         )
         self._replies = queue.Queue()
-        self._over_memory = False
+        self._over: str = ""  # which memory limit the watchdog enforced, if any
         threading.Thread(target=self._read_replies, args=(self.proc,), daemon=True).start()
         threading.Thread(target=self._drain_output, args=(self.proc,), daemon=True).start()
-        if limits.memory_bytes:
-            threading.Thread(target=self._watch_memory, args=(self.proc, limits.memory_bytes), daemon=True).start()
+        if limits.memory_bytes or limits.gpu_memory_bytes:
+            threading.Thread(target=self._watch_memory, args=(self.proc, limits), daemon=True).start()
         ready = self._next(self.limits.startup_seconds, "starting the sandbox")
         if ready.get("event") != "ready":
             raise ChildDied(f"unexpected first message from the sandbox: {ready!r}"[:300])
@@ -374,11 +376,18 @@ class Child:
                 self._replies.put(wire.WireError(f"garbled reply from the sandbox: {exc}"))
                 return
 
-    def _watch_memory(self, proc: subprocess.Popen, limit: int) -> None:
-        """Kill the child's process group once its tree holds more than `limit` bytes resident."""
+    def _watch_memory(self, proc: subprocess.Popen, limits: Limits) -> None:
+        """Kill the child's process group once its tree holds more memory, or GPU memory, than allowed.
+
+        GPU memory matters when several students train on one GPU at once: one student's runaway
+        allocation must not make another's training run out of memory.
+        """
         while proc.poll() is None:
-            if tree_rss(proc.pid) > limit:
-                self._over_memory = True
+            if limits.memory_bytes and tree_rss(proc.pid) > limits.memory_bytes:
+                self._over = f"{limits.memory_bytes / GiB:g} GiB of memory"
+            elif limits.gpu_memory_bytes and tree_gpu_memory(proc.pid) > limits.gpu_memory_bytes:
+                self._over = f"{limits.gpu_memory_bytes / GiB:g} GiB of GPU memory"
+            if self._over:
                 try:
                     os.killpg(proc.pid, signal.SIGKILL)
                 except (ProcessLookupError, PermissionError):
@@ -438,8 +447,8 @@ class Child:
         code = proc.poll()
         if code is None:
             return "the process stopped answering"
-        if getattr(self, "_over_memory", False):
-            return f"the process was killed for using more than {self.limits.memory_bytes / GiB:g} GiB of memory"
+        if getattr(self, "_over", ""):
+            return f"the process was killed for using more than {self._over}"
         if code < 0:
             sig = signal.Signals(-code).name
             hint = {"SIGXCPU": " (CPU time limit)", "SIGKILL": " (killed, often the memory limit)",
@@ -448,24 +457,75 @@ class Child:
         return f"the process exited with status {code}"
 
 
-def tree_rss(pid: int) -> int:
-    """Resident bytes of a process and all its descendants, from /proc (0 once it is gone)."""
-    total, todo, seen = 0, [pid], set()
+def tree_pids(pid: int) -> list[int]:
+    """A process and all its descendants, from /proc (empty once it is gone)."""
+    found, todo = [], [pid]
     while todo:
         p = todo.pop()
-        if p in seen:
+        if p in found:
             continue
-        seen.add(p)
+        try:
+            children = [int(c) for task in Path(f"/proc/{p}/task").iterdir()
+                        for c in (task / "children").read_text().split()]
+        except (OSError, ValueError):
+            continue
+        found.append(p)
+        todo += children
+    return found
+
+
+def tree_rss(pid: int) -> int:
+    """Resident bytes of a process and all its descendants (0 once it is gone)."""
+    total = 0
+    for p in tree_pids(pid):
         try:
             for line in Path(f"/proc/{p}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
                     total += int(line.split()[1]) * 1024
                     break
-            for task in Path(f"/proc/{p}/task").iterdir():
-                todo += [int(c) for c in (task / "children").read_text().split()]
         except (OSError, ValueError):
             continue
     return total
+
+
+def tree_gpu_memory(pid: int) -> int:
+    """GPU bytes held by a process and its descendants, on every GPU (0 where NVML cannot tell)."""
+    used = gpu_memory_by_pid()
+    return sum(used.get(p, 0) for p in tree_pids(pid)) if used else 0
+
+
+@lru_cache(maxsize=1)
+def _nvml():
+    """pynvml, initialised once for this process; None without nvidia-ml-py or a driver."""
+    try:
+        import pynvml
+
+        pynvml.nvmlInit()
+        return pynvml
+    except Exception:  # noqa: BLE001 - no NVML means no GPU watchdog, never a failed grading run
+        return None
+
+
+def gpu_memory_by_pid() -> dict[int, int] | None:
+    """Bytes each process holds on the GPUs, as the driver reports them; None where NVML is absent.
+
+    Blind spots: in a container whose PID namespace is not the driver's, NVML's process IDs are
+    not the grader's, and under some virtualised drivers it lists no processes at all. There the
+    child's own cap (torch's per-process memory fraction) is what remains, and a hostile child
+    can lift it: run fewer jobs per GPU, or use MIG, where that matters.
+    """
+    nvml = _nvml()
+    if nvml is None:
+        return None
+    used: dict[int, int] = {}
+    try:
+        for i in range(nvml.nvmlDeviceGetCount()):
+            for proc in nvml.nvmlDeviceGetComputeRunningProcesses(nvml.nvmlDeviceGetHandleByIndex(i)):
+                if proc.usedGpuMemory:
+                    used[proc.pid] = used.get(proc.pid, 0) + int(proc.usedGpuMemory)
+    except nvml.NVMLError:
+        return None
+    return used
 
 
 def wait_until(predicate, timeout: float, step: float = 0.05) -> bool:

@@ -336,3 +336,18 @@ def test_on_a_gpu_the_sandboxed_child_trains_on_cuda(tmp_path, course, monkeypat
     assert trained.graphed is graphs
     assert len(trained.loss) == run.lenet.epochs and trained.accuracy >= run.lenet.threshold
     assert wait_for_no_leftovers([str(tmp_path)]) == []
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_a_lenet_past_its_gpu_share_is_told_so_on_a_gpu(tmp_path, course):
+    """One student's runaway allocation meets torch's per-process cap in its own child, with a
+    message in the student's terms, before any other student on the GPU runs short."""
+    from autograder.submission import Submission
+
+    greedy = CONSTANT.replace("return self.out(torch.ones(X.shape[0], 1))",
+                              "torch.empty(int(1.5 * lenet.GPU_MEMORY) // 4, device=X.device)\n"
+                              "        return self.out(torch.ones(X.shape[0], 1, device=X.device))")
+    quick = _one_epoch(course)
+    write_submission(tmp_path, quick, AID, {"LeNet": greedy.replace("lenet.GPU_MEMORY", str(lenet.GPU_MEMORY))})
+    with Submission(tmp_path, quick) as sub, pytest.raises(Exception, match="GiB each student may use"):
+        lenet.train_student(sub, AID, quick)

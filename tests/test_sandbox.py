@@ -394,6 +394,38 @@ def test_memory_watchdog_replaces_the_address_space_limit(folder, any_mode):
     assert wait_for_no_leftovers([str(folder), child._runtime]) == []
 
 
+def test_gpu_memory_watchdog_stops_only_the_child_that_holds_too_much(folder, any_mode, monkeypatch):
+    """Students sharing a GPU: the child whose process tree holds more GPU memory than its share
+    (as NVML reports it per process; a stand-in here) is killed and told why; its neighbour,
+    within its share, trains on."""
+    limits = Limits(address_space=None, gpu_memory_bytes=2 * GiB)
+    with Child(folder, limits) as hog, Child(folder, limits) as neighbour:
+        for child in (hog, neighbour):
+            load(child, """
+                import time
+                def probe():
+                    time.sleep(3)
+                    return "done"
+            """)
+        # The driver reports the python process at the bottom of each tree (under bwrap's two).
+        hog_python, neighbour_python = sandbox.tree_pids(hog.proc.pid)[-1], sandbox.tree_pids(neighbour.proc.pid)[-1]
+        monkeypatch.setattr(sandbox, "gpu_memory_by_pid", lambda: {hog_python: 3 * GiB, neighbour_python: 1 * GiB})
+        with pytest.raises(ChildDied, match="more than 2 GiB of GPU memory"):
+            call(hog)
+        assert call(neighbour)["result"] == "done"
+    assert wait_for_no_leftovers([str(folder)]) == []
+
+
+def test_without_nvml_the_gpu_watchdog_stands_aside(folder, monkeypatch):
+    """No driver (this machine) or no nvidia-ml-py: nothing is attributed, nobody is killed."""
+    monkeypatch.setattr(sandbox, "gpu_memory_by_pid", lambda: None)
+    assert sandbox.tree_gpu_memory(os.getpid()) == 0
+    assert probe(folder, """
+        def probe():
+            return "trained"
+    """, Limits(address_space=None, gpu_memory_bytes=1)) == "trained"
+
+
 def test_forked_processes_are_killed_with_the_child(folder, any_mode):
     with Child(folder, Limits()) as child:
         load(child, """
