@@ -90,10 +90,11 @@ def train_student(sub, aid: str, course: course_config.Course,
     root = str(course.data_path())
     train, test = fashion_mnist(True, root), fashion_mnist(False, root)
     dev = device()
+    limits = training_limits(course, dev == "cuda")
     params = {
         "target": target, "protocol": vars(protocol(course)), "device": dev,
         "images": train.images, "labels": train.labels, "test_images": test.images,
-        "threads": torch.get_num_threads(), "gpu_memory_bytes": GPU_MEMORY if dev == "cuda" else 0,
+        "threads": torch.get_num_threads(), "gpu_memory_bytes": limits.gpu_memory_bytes or 0,
     }
     from tqdm.auto import tqdm
 
@@ -106,7 +107,7 @@ def train_student(sub, aid: str, course: course_config.Course,
             if on_epoch is not None:
                 on_epoch(event)
 
-        with sub.dedicated_child(training_limits(course, dev == "cuda"), gpu=dev == "cuda"):
+        with sub.dedicated_child(limits, gpu=dev == "cuda"):
             report = sub.probe(aid, "train", params, described=f"training {target}() with the grader's protocol",
                                timeout=course.time_limits.lenet_seconds, on_event=progress)
     if not report.get("is_module"):

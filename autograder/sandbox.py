@@ -383,9 +383,10 @@ class Child:
         allocation must not make another's training run out of memory.
         """
         while proc.poll() is None:
-            if limits.memory_bytes and tree_rss(proc.pid) > limits.memory_bytes:
+            pids = tree_pids(proc.pid)  # one walk of /proc per poll, for both limits
+            if limits.memory_bytes and rss(pids) > limits.memory_bytes:
                 self._over = f"{limits.memory_bytes / GiB:g} GiB of memory"
-            elif limits.gpu_memory_bytes and tree_gpu_memory(proc.pid) > limits.gpu_memory_bytes:
+            elif limits.gpu_memory_bytes and gpu_memory(pids) > limits.gpu_memory_bytes:
                 self._over = f"{limits.gpu_memory_bytes / GiB:g} GiB of GPU memory"
             if self._over:
                 try:
@@ -474,10 +475,10 @@ def tree_pids(pid: int) -> list[int]:
     return found
 
 
-def tree_rss(pid: int) -> int:
-    """Resident bytes of a process and all its descendants (0 once it is gone)."""
+def rss(pids: list[int]) -> int:
+    """Resident bytes of these processes (0 for those gone)."""
     total = 0
-    for p in tree_pids(pid):
+    for p in pids:
         try:
             for line in Path(f"/proc/{p}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
@@ -488,10 +489,10 @@ def tree_rss(pid: int) -> int:
     return total
 
 
-def tree_gpu_memory(pid: int) -> int:
-    """GPU bytes held by a process and its descendants, on every GPU (0 where NVML cannot tell)."""
+def gpu_memory(pids: list[int]) -> int:
+    """GPU bytes these processes hold, on every GPU (0 where NVML cannot tell)."""
     used = gpu_memory_by_pid()
-    return sum(used.get(p, 0) for p in tree_pids(pid)) if used else 0
+    return sum(used.get(p, 0) for p in pids) if used else 0
 
 
 @lru_cache(maxsize=1)

@@ -110,7 +110,7 @@ def fit(net: nn.Module, images: torch.Tensor, labels: torch.Tensor, protocol: Pr
     if device.type == "cuda":
         torch.cuda.synchronize(device)
     history.seconds = time.perf_counter() - start
-    history.graphed, history.note = steps.graph is not None and steps.replays > 0, steps.note
+    history.graphed, history.note = steps.replays > 0, steps.note
     return history
 
 
@@ -130,9 +130,8 @@ class _Steps:
         self.loss_fn = nn.CrossEntropyLoss()
         self.loss_sum = torch.zeros((), device=X.device)
         self.correct = torch.zeros((), device=X.device, dtype=torch.int64)
-        self.captured = False
         self.eager_steps = self.replays = 0
-        self.static_idx: torch.Tensor | None = None
+        self.static_idx: torch.Tensor | None = None  # set once a capture has succeeded: the graph's input
         self.note = ""
 
     def eager(self, idx: torch.Tensor) -> None:
@@ -150,7 +149,7 @@ class _Steps:
     def __call__(self, idx: torch.Tensor) -> None:
         if self.graph is None or idx.shape[0] != self.batch_size:
             self.eager(idx)  # no graph asked for, or the last partial batch
-        elif self.captured:
+        elif self.static_idx is not None:
             self.static_idx.copy_(idx)
             self.graph.replay()
             self.replays += 1
@@ -162,18 +161,18 @@ class _Steps:
 
     def _capture_then_step(self, idx: torch.Tensor) -> None:
         """Record this step (recording runs nothing), then replay it to take the step."""
-        self.static_idx = idx.clone()
+        static_idx = idx.clone()
         # Gradients are made inside the capture, in the graph's own memory, and refilled by every replay.
         self.optimizer.zero_grad(set_to_none=True)
         try:
-            self.graph.capture(lambda: self.eager(self.static_idx))
+            self.graph.capture(lambda: self.eager(static_idx))
         except Exception as exc:  # noqa: BLE001 - any failure means: this net is trained eagerly
-            self.graph, self.static_idx = None, None
+            self.graph = None
             self.note = f"CUDA graph capture failed ({type(exc).__name__}: {str(exc).splitlines()[0][:200]}); trained eagerly"
             self.optimizer.zero_grad(set_to_none=True)
             self.eager(idx)
             return
-        self.captured = True
+        self.static_idx = static_idx
         self.graph.replay()
         self.replays += 1
 

@@ -345,9 +345,9 @@ def test_a_lenet_past_its_gpu_share_is_told_so_on_a_gpu(tmp_path, course):
     from autograder.submission import Submission
 
     greedy = CONSTANT.replace("return self.out(torch.ones(X.shape[0], 1))",
-                              "torch.empty(int(1.5 * lenet.GPU_MEMORY) // 4, device=X.device)\n"
+                              f"torch.empty({int(1.5 * lenet.GPU_MEMORY) // 4}, device=X.device)\n"
                               "        return self.out(torch.ones(X.shape[0], 1, device=X.device))")
     quick = _one_epoch(course)
-    write_submission(tmp_path, quick, AID, {"LeNet": greedy.replace("lenet.GPU_MEMORY", str(lenet.GPU_MEMORY))})
+    write_submission(tmp_path, quick, AID, {"LeNet": greedy})
     with Submission(tmp_path, quick) as sub, pytest.raises(Exception, match="GiB each student may use"):
         lenet.train_student(sub, AID, quick)

@@ -419,7 +419,7 @@ def test_gpu_memory_watchdog_stops_only_the_child_that_holds_too_much(folder, an
 def test_without_nvml_the_gpu_watchdog_stands_aside(folder, monkeypatch):
     """No driver (this machine) or no nvidia-ml-py: nothing is attributed, nobody is killed."""
     monkeypatch.setattr(sandbox, "gpu_memory_by_pid", lambda: None)
-    assert sandbox.tree_gpu_memory(os.getpid()) == 0
+    assert sandbox.gpu_memory(sandbox.tree_pids(os.getpid())) == 0
     assert probe(folder, """
         def probe():
             return "trained"
