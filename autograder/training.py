@@ -168,7 +168,8 @@ class _Steps:
             self.graph.capture(lambda: self.eager(static_idx))
         except Exception as exc:  # noqa: BLE001 - any failure means: this net is trained eagerly
             self.graph = None
-            self.note = f"CUDA graph capture failed ({type(exc).__name__}: {str(exc).splitlines()[0][:200]}); trained eagerly"
+            first_line = (str(exc).splitlines() or [""])[0][:200]  # some errors carry no message at all
+            self.note = f"CUDA graph capture failed ({type(exc).__name__}: {first_line}); trained eagerly"
             self.optimizer.zero_grad(set_to_none=True)
             self.eager(idx)
             return
