@@ -12,7 +12,7 @@ from typing import Any, Iterable
 import torch
 
 from autograder.visible import show
-from autograder.wire import ArrayLike, Foreign
+from autograder.sandboxed.wire import ArrayLike, Foreign
 
 
 class Mismatch(AssertionError):

@@ -20,7 +20,8 @@ from typing import Callable
 import torch
 
 from autograder import config as course_config
-from autograder import data, training
+from autograder import data
+from autograder.sandboxed import training
 from autograder.sandbox import GiB, Limits
 
 log = logging.getLogger(__name__)

@@ -27,7 +27,7 @@ from typing import Any
 
 import torch
 
-from autograder import wire
+from autograder.sandboxed import wire
 
 log = logging.getLogger(__name__)
 
@@ -288,7 +288,7 @@ class Child:
     # -- life cycle --------------------------------------------------------------------
     def start(self) -> "Child":
         runtime = Path(self._runtime)
-        here = Path(__file__).resolve().parent
+        here = Path(__file__).resolve().parent / "sandboxed"
         for name in RUNTIME_FILES:
             shutil.copy(here / name, runtime / name)
         os.chmod(runtime, 0o755)

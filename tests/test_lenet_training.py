@@ -10,7 +10,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from autograder import feedback, grade, lenet, report, sandbox, training
+from autograder import feedback, grade, lenet, report, sandbox
+from autograder.sandboxed import training
 from corpus.build import write_submission
 from sandbox_util import wait_for_no_leftovers
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from autograder import wire
+from autograder.sandboxed import wire
 
 
 def roundtrip(obj):
