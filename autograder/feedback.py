@@ -1,7 +1,9 @@
 """Per-student HTML feedback: points per test, the counterexamples, the LeNet training curve.
 
 One self-contained file per student (images inlined), so it can be mailed, uploaded to an
-LMS, or released through nbgrader's feedback exchange as it is.
+LMS, or released through nbgrader's feedback exchange as it is. Images are inlined only from
+the student's own autograded/ folder, read without following links (autograder/intake.py):
+a report never carries a file from anywhere else.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from collections import defaultdict
 from pathlib import Path
 
 from jinja2 import Environment, select_autoescape
+
+from autograder import intake
 
 TEMPLATE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
@@ -42,15 +46,24 @@ TEMPLATE = """<!doctype html>
 """
 
 
+def _image(course, student: str, path: str) -> str | None:
+    """A PNG the grader left in autograded/<student>/ (a training curve), base64; None otherwise."""
+    home = Path(course.root) / "autograded" / student
+    p = Path(path)
+    if p.suffix != ".png" or not p.is_relative_to(home):
+        return None
+    try:
+        return base64.b64encode(intake.read_bytes(home, p.relative_to(home).as_posix())).decode()
+    except (OSError, intake.Refused):
+        return None
+
+
 def render(course, student: str, record: dict) -> str:
     env = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
     per: dict[str, list[dict]] = defaultdict(list)
     for t in record["tests"]:
-        images = []
-        for label, path in (t.get("files") or {}).items():
-            p = Path(path)
-            if p.suffix == ".png" and p.is_file():
-                images.append((label, base64.b64encode(p.read_bytes()).decode()))
+        images = [(label, src) for label, path in (t.get("files") or {}).items()
+                  if (src := _image(course, student, path)) is not None]
         per[t["assignment"]].append({**t, "images": images})
     titles = {a.id: a.title for a in course.assignments}
     manual = any(a.manual for a in course.assignments if a.id in per)

@@ -16,7 +16,7 @@ from typing import Callable
 from autograder import hidden, notebook, policy
 from autograder.config import Course
 from autograder.sandbox import Limits
-from autograder.submission import StubError, Submission
+from autograder.submission import RUNNABLE_ROLES, StubError, Submission
 
 
 @dataclass
@@ -112,7 +112,7 @@ def _grade_assignment(course: Course, sub: Submission, aid: str, tests: list[hid
 
     results: list[TestResult] = []
     ops: dict[str, set[str]] = {}
-    for test in tests:
+    for test in hidden.safe_order(tests):
         limit = course.time_limits.lenet_seconds if test.training else course.time_limits.test_seconds
         missing = [s for s in test.stubs if s not in loaded.names]
         if missing:
@@ -124,13 +124,30 @@ def _grade_assignment(course: Course, sub: Submission, aid: str, tests: list[hid
         points = _points(course, aid, test.name)
         results.append(TestResult(aid, test.name, test.stubs, round(points * outcome.fraction, 4), points,
                                   outcome.output, outcome.seconds, outcome.grader_error, outcome.files))
+    declared = {t.name: i for i, t in enumerate(tests)}
+    results.sort(key=lambda r: declared[r.name])  # reported in the order the tests are declared
+    verdicts = _policy(course, aid, loaded, tests, str(name))
+    notes.extend(verdicts.notes)
     for stub in sorted({s for t in tests for s in t.stubs}):
-        why = policy.verdict(stub, loaded.stub_cell(stub), ops.get(stub, ()))
+        why = verdicts.verdict(stub) or policy.delegation_verdict(stub, ops.get(stub, ()))
         if why:
             for r in results:
                 if stub in r.stubs:
                     r.score, r.output = 0.0, why + (f"\n\n{r.output}" if r.output else "")
     return results + _confirmed_checks(course, aid, results, complete=len(results) == len(tests))
+
+
+def _policy(course: Course, aid: str, loaded, tests: list[hidden.HiddenTest], name: str) -> policy.Review:
+    """The notebook's source against the policy, read here over every cell that runs."""
+    a = course.assignment(aid)
+    released = [c for c in notebook.load_cells(course.assignments_dir / aid / a.notebook) if c.role in RUNNABLE_ROLES]
+    helped: dict[str, set[str]] = {}
+    for t in tests:
+        for stub in t.stubs:
+            helped.setdefault(stub, set()).update(t.stand_ins)
+    stubs = {c.grade_id for c in released if c.role == "stub"} | set(helped)
+    runnable = [c for c in loaded.cells if c.role in RUNNABLE_ROLES]
+    return policy.review(runnable, {c.source.strip() for c in released}, stubs, helped, name)
 
 
 def _tampering(course: Course, aid: str, loaded) -> list[str]:

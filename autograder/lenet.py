@@ -1,10 +1,22 @@
 """Grading a LeNet by training it: the trusted parent's half of section 7.6's big test.
 
-The parent loads Fashion-MNIST (trusted, through torchvision), starts a dedicated
-sandboxed child (with the GPU when there is one), sends it the training set and the
-*test images only*, and gets back test logits and a per-epoch curve. Accuracy is
-computed here against labels the child never saw; the threshold and the partial-credit
-ladder come from course.yaml. Calibration trains the reference LeNet the same way.
+The child is hostile, so the parent decides from numbers it can check:
+
+1. The parent builds the assignment's reference architecture (the notebook fixes it
+   exactly) at the protocol's starting point and sends those initial weights with the
+   training set. Test images and labels never enter a sandbox.
+2. The child loads the weights into the student's net (matched by shape), trains it with
+   the grader's loop, and sends back the trained parameters and the net's answers on a
+   check batch the parent chose.
+3. The parent loads the parameters into its own reference net and measures test accuracy
+   there: no lookup table, eval-mode trick or patched loop in the child can reach it.
+   It also requires that the student's net answered like the reference with those weights
+   (logits in training and in eval mode, loss gradients), and that the weights are a
+   training run from its initial weights (close to them in direction, as SGD leaves them;
+   weights trained elsewhere, from another start, are not).
+
+What the child reports about itself (loss curve, device) feeds the plot and notes only.
+Calibration trains the reference LeNet the same way, in the parent.
 """
 
 from __future__ import annotations
@@ -12,6 +24,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import statistics
+import time
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -74,53 +87,164 @@ class Trained:
     graphed: bool = False
 
 
-def score(logits: object, labels: torch.Tensor) -> float:
-    """Test accuracy from logits the child sent; anything but an (N, C) float tensor is an error."""
+# Trained weights that began at the grader's start keep pointing roughly where they started: the
+# chapter's LeNet, large weight tensors together, has cosine similarity about 0.98 with its start after
+# 1 epoch and about 0.67 after 10 (2-core CPU, seed 0). Weights trained from any other start are
+# unrelated to it: |cosine| < 0.05 in the same runs. 0.25 leaves room for longer protocols.
+MIN_COSINE_TO_START = 0.25
+LARGE = 1000  # entries: small tensors (the first conv, biases) move too far to tell anything
+# How closely the student's net must answer like the reference with the same weights: loose enough
+# for a GPU's TF32 arithmetic and for other orders of the same operations, far below any real difference.
+ANSWER_TOLERANCE = 1e-2
+CHECK_BATCH = 64
+
+
+def check_batch(split: Split, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Training images and noise, chosen by the parent, on which the student's net must answer like the reference."""
+    g = torch.Generator().manual_seed(seed + 7919)
+    idx = torch.randperm(split.images.shape[0], generator=g)[: CHECK_BATCH * 3 // 4]
+    noise = torch.rand(CHECK_BATCH - idx.numel(), 1, 28, 28, generator=g)
+    images = torch.cat([training.to_images(split.images[idx], "cpu"), noise])
+    labels = torch.cat([split.labels[idx], torch.randint(0, 10, (noise.shape[0],), generator=g)])
+    return images, labels
+
+
+def _close(got: object, want: torch.Tensor) -> bool:
+    if not (isinstance(got, torch.Tensor) and type(got) is torch.Tensor and got.shape == want.shape
+            and got.is_floating_point() and bool(torch.isfinite(got).all())):
+        return False
+    diff = (got.double() - want.double()).norm()
+    return bool(diff <= ANSWER_TOLERANCE * want.double().norm() + 1e-6)
+
+
+def trained_reference(report: dict, factory: Callable[[], torch.nn.Module], start: torch.nn.Module,
+                      check: tuple[torch.Tensor, torch.Tensor], what: str) -> torch.nn.Module:
+    """The reference net carrying the child's trained weights, once they pass every check; else Mismatch."""
     from autograder import checks
 
-    got = checks.tensor(logits, "LeNet's output on the test images")
-    if got.ndim != 2 or got.shape != (labels.shape[0], 10) or not got.is_floating_point():
-        raise checks.Mismatch(f"LeNet's output on the {labels.shape[0]} test images has shape {tuple(got.shape)} and dtype "
-                              f"{got.dtype}; expected floating-point logits of shape ({labels.shape[0]}, 10)")
-    return training.accuracy(got, labels)
+    pairs = report.get("params")
+    if not isinstance(pairs, list) or not all(isinstance(p, (list, tuple)) and len(p) == 2 for p in pairs):
+        raise checks.Mismatch(f"{what}: the trained parameters did not come back")
+    names = [str(n) for n, _ in pairs]
+    tensors = [t for _, t in pairs]
+    reference = list(start.parameters())
+    if not all(isinstance(t, torch.Tensor) and type(t) is torch.Tensor and t.is_floating_point() for t in tensors):
+        raise checks.Mismatch(f"{what}: a trained parameter did not come back as a tensor")
+    try:
+        plan = training.match_by_shape([tuple(p.shape) for p in reference], [tuple(t.shape) for t in tensors])
+    except ValueError:
+        theirs = ", ".join(f"{n} {tuple(t.shape)}" for n, t in zip(names, tensors)) or "none"
+        raise checks.Mismatch(f"{what}: the net's parameters ({theirs}) are not the chapter's LeNet's "
+                              f"({', '.join(str(tuple(p.shape)) for p in reference)})") from None
+    net = factory()
+    training.materialize(net, check[0][:2])
+    ordered = [None] * len(reference)
+    for t, i in zip(tensors, plan):
+        ordered[i] = t.to(torch.float32)
+    with torch.no_grad():
+        for p, t in zip(net.parameters(), ordered):
+            p.copy_(t)
+    _from_start(start, ordered, what)
+    _answers_like_reference(report.get("check"), net, names, plan, check, what)
+    return net
+
+
+def _from_start(start: torch.nn.Module, trained: list[torch.Tensor], what: str) -> None:
+    from autograder import checks
+
+    before = [p.detach().flatten() for p in start.parameters() if p.numel() >= LARGE]
+    after = [t.flatten() for p, t in zip(start.parameters(), trained) if p.numel() >= LARGE]
+    if not before:
+        return
+    a, b = torch.cat(before).double(), torch.cat(after).double()
+    cosine = float(torch.nn.functional.cosine_similarity(a, b, dim=0))
+    if not cosine >= MIN_COSINE_TO_START:
+        raise checks.Mismatch(f"{what}: the weights that came back are not a training run from the grader's initial "
+                              f"weights (their direction has cosine similarity {cosine:.2f} with the start; training "
+                              f"keeps above {MIN_COSINE_TO_START}). Weights loaded or trained elsewhere earn nothing here.")
+
+
+def _answers_like_reference(answers: object, net: torch.nn.Module, names: list[str], plan: list[int],
+                            check: tuple[torch.Tensor, torch.Tensor], what: str) -> None:
+    from autograder import checks
+
+    if not isinstance(answers, dict):
+        raise checks.Mismatch(f"{what}: the net's answers on the check images did not come back")
+    images, labels = check
+    net.train()
+    logits = net(images)
+    grads = torch.autograd.grad(torch.nn.functional.cross_entropy(logits, labels), list(net.parameters()))
+    net.eval()
+    with torch.no_grad():
+        eval_logits = net(images)
+    if not _close(answers.get("train"), logits.detach()):
+        raise checks.Mismatch(f"{what}: in training mode, the net's output on {images.shape[0]} check images differs "
+                              "from the chapter's LeNet with the same weights")
+    if not _close(answers.get("eval"), eval_logits):
+        raise checks.Mismatch(f"{what}: in eval mode, the net's output on {images.shape[0]} check images differs from "
+                              "the chapter's LeNet with the same weights (a net must not change its answers in eval mode)")
+    theirs = answers.get("grads")
+    if not isinstance(theirs, list) or len(theirs) != len(plan):
+        raise checks.Mismatch(f"{what}: the net's gradients on the check images did not come back")
+    for name, g, i in zip(names, theirs, plan):
+        if not _close(g, grads[i]):
+            raise checks.Mismatch(f"{what}: the gradient of the loss with respect to {name} differs from the chapter's "
+                                  "LeNet with the same weights: the net does not learn as LeNet does")
 
 
 def train_student(sub, aid: str, course: course_config.Course,
                   on_epoch: Callable[[dict], None] | None = None, target: str = "LeNet") -> Trained:
-    """Train the student's class in its own sandboxed child and score it here."""
+    """Train the student's class in its own sandboxed child; judge the weights here."""
+    from autograder import oracles
+
     root = str(course.data_path())
     train, test = fashion_mnist(True, root), fashion_mnist(False, root)
     dev = device()
     limits = training_limits(course, dev == "cuda")
+    proto = protocol(course)
+    factory = oracles.reference(aid, target)
+    start = training.start(factory, proto, train.images)
+    check = check_batch(train, proto.seed)
     params = {
-        "target": target, "protocol": vars(protocol(course)), "device": dev,
-        "images": train.images, "labels": train.labels, "test_images": test.images,
+        "target": target, "protocol": vars(proto), "device": dev,
+        "images": train.images, "labels": train.labels,
+        "initial": [p.detach().clone() for p in start.parameters()],
+        "check_images": check[0], "check_labels": check[1],
         "threads": torch.get_num_threads(), "gpu_memory_bytes": limits.gpu_memory_bytes or 0,
     }
     from tqdm.auto import tqdm
 
+    what = f"training {target}() with the grader's protocol"
     # disable=None: a bar on a terminal, silence in CI logs and under pytest.
-    with tqdm(total=params["protocol"]["epochs"], desc=f"training {target} on {dev}", unit="epoch",
-              disable=None, leave=False) as bar:
+    with tqdm(total=proto.epochs, desc=f"training {target} on {dev}", unit="epoch", disable=None, leave=False) as bar:
         def progress(event: dict) -> None:
             bar.update(1)
-            bar.set_postfix(loss=f"{event.get('loss', float('nan')):.3f}", acc=f"{event.get('train_accuracy', 0):.3f}")
             if on_epoch is not None:
                 on_epoch(event)
 
+        began = time.monotonic()
         with sub.dedicated_child(limits, gpu=dev == "cuda"):
-            report = sub.probe(aid, "train", params, described=f"training {target}() with the grader's protocol",
+            report = sub.probe(aid, "train", params, described=what,
                                timeout=course.time_limits.lenet_seconds, on_event=progress)
+        seconds = time.monotonic() - began
     if not report.get("is_module"):
         from autograder import checks
 
         raise checks.Mismatch(f"{target}() is a {report.get('type')}, not an nn.Module")
+    net = trained_reference(report, factory, start, check, what)
     used = report.get("device") if report.get("device") in ("cpu", "cuda") else dev
     if report.get("device_note"):
-        log.warning("LeNet training: %s", report["device_note"])
-    return Trained(score(report["logits"], test.labels), [float(v) for v in report.get("loss", [])],
-                   [float(v) for v in report.get("train_accuracy", [])], float(report.get("seconds", 0.0)), used,
-                   report.get("graphed") is True)
+        log.warning("LeNet training: %s", str(report["device_note"])[:300])
+    accuracy = training.accuracy(training.predict(net, test.images, "cpu"), test.labels)
+    return Trained(accuracy, _curve(report.get("loss"), proto.epochs), _curve(report.get("train_accuracy"), proto.epochs),
+                   seconds, used, report.get("graphed") is True)
+
+
+def _curve(values: object, epochs: int) -> list[float]:
+    """The child's own per-epoch figures, for the plot only: numbers, at most one per epoch."""
+    if not isinstance(values, list):
+        return []
+    return [float(v) for v in values[:epochs] if type(v) in (int, float)]
 
 
 def plot_curve(trained: Trained, path: Path, title: str = "LeNet on Fashion-MNIST") -> Path:

@@ -10,11 +10,15 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+import os
 from pathlib import Path
+import stat
 import time
 from typing import Any, Callable, Iterator, Union
 
 from autograder import config as course_config
+from autograder import help
+from autograder import intake
 from autograder import notebook
 from autograder.sandbox import Child, ChildDied, Limits
 
@@ -51,42 +55,60 @@ class Loaded:
 
 
 def find_notebooks(folder: Path, course: course_config.Course) -> tuple[dict[str, Path], dict[str, str]]:
-    """Notebooks in a submission, and why an expected one is missing.
+    """Notebooks in a submission, and why an expected one is missing or refused.
 
     Three layouts: a folder of assignment folders (`<id>/<notebook>`, nbgrader's submitted/
     tree or a student's repository), where the assignments present are graded and an absent
     folder was simply not submitted; one assignment folder (`<id>/` itself); or a flat upload
     such as Gradescope's /autograder/submission. A notebook that is expected but not there
-    (renamed, say) is a problem: its assignment scores zero, with the reason.
-    Returns (found, problems): assignment id -> notebook path, and id -> why it is missing.
+    (renamed, say) is a problem: its assignment scores zero, with the reason. So is one that is
+    not the submission's own file (a link to solutions/ or to a classmate's notebook, a hard
+    link, an assignment folder that is a link): see autograder/intake.py. Nothing is followed.
+    Returns (found, problems): assignment id -> notebook path (an `intake.Member`, read through
+    intake), and id -> why it is missing or refused.
     """
     folder = Path(folder)
     found: dict[str, Path] = {}
     problems: dict[str, str] = {}
 
-    def missing(a: course_config.Assignment, home: Path) -> str:
-        others = sorted(p.name for p in home.glob("*.ipynb"))
+    def missing(a: course_config.Assignment, home: str) -> str:
+        try:
+            others = [n for n in intake.names(folder, home) if n.endswith(".ipynb")]
+        except (OSError, intake.Refused):
+            others = []
         hint = f"; found {', '.join(others)} instead (notebooks must keep their names)" if others else ""
         return f"{a.id}/{a.notebook} is missing{hint}"
 
-    submitted = [a for a in course.assignments if (folder / a.id).is_dir()]
+    def look(a: course_config.Assignment, rel: str, home: str) -> None:
+        try:
+            os.close(intake.open_member(folder, rel))
+            found[a.id] = intake.Member.at(folder, rel)
+        except intake.Refused as exc:
+            problems[a.id] = str(exc)
+        except OSError:
+            problems[a.id] = missing(a, home)
+
+    def kind(rel: str) -> str:
+        try:
+            st = intake.entry(folder, rel)
+        except intake.Refused:
+            return "refused"
+        return "dir" if st is not None and stat.S_ISDIR(st.st_mode) else "file" if st is not None else ""
+
+    submitted = [a for a in course.assignments if kind(a.id) in ("dir", "refused")]
     if submitted:
         for a in submitted:
-            path = folder / a.id / a.notebook
-            if path.is_file():
-                found[a.id] = path
-            else:
-                problems[a.id] = missing(a, folder / a.id)
+            look(a, f"{a.id}/{a.notebook}", a.id)
         return found, problems
     for a in course.assignments:
-        if (folder / a.notebook).is_file():
-            found[a.id] = folder / a.notebook
-    if not found:
+        if kind(a.notebook):  # there in some form; a refused one is a problem, an absent one is not
+            look(a, a.notebook, "")
+    if not found and not problems:
         # Nothing recognisable: an assignment folder named by its id expects only its own notebook;
         # a flat upload could have been any of them (`--assignment` narrows it down).
         named = [a for a in course.assignments if a.id == folder.name]
         for a in named or course.assignments:
-            problems[a.id] = missing(a, folder)
+            problems[a.id] = missing(a, "")
     return found, problems
 
 
@@ -195,11 +217,15 @@ class Submission:
         self.load(aid)
         child = self._ensure_child()
         timeout = self.course.time_limits.call_seconds if timeout is None else timeout
+        helper = help.Session(tuple(msg.pop("stand_ins", ())), int(msg.get("seed", 0)))
         try:
             deadline = time.monotonic() + timeout
-            child.send({**msg, "ns": aid})
+            child.send({**msg, "ns": aid, "help": helper.descriptors()})
             while True:
                 reply = child.events(max(deadline - time.monotonic(), 0.01), "the call")
+                if reply.get("event") == "help":
+                    child.send(helper.answer(reply))
+                    continue
                 if "event" not in reply:
                     break
                 if on_event is not None:

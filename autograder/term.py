@@ -9,14 +9,19 @@ Grading a class is resumable: each student's record is written atomically, stamp
 fingerprint of their submitted files and of course.yaml. A re-run skips students whose
 record still matches and (re)stores every record into the gradebook, an idempotent upsert,
 so a run killed at any point loses nothing and counts nothing twice.
+
+A submission is what is inside its folder (autograder/intake.py): collect, fingerprints, the
+copies in autograded/ and grading never follow a link out of it. A student's folder that is
+itself a link is not graded from where it points: every assignment scores zero, with a note.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import json
 import os
-import shutil
+import stat
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from multiprocessing import get_context
@@ -29,7 +34,7 @@ from nbgrader.exchange.default import ExchangeCollect, ExchangeReleaseAssignment
 from traitlets.config import Config
 
 from autograder import config as course_config
-from autograder import gradebook, release
+from autograder import gradebook, intake, release
 
 
 def settings(course: course_config.Course, exchange: Path | str | None = None) -> Config:
@@ -60,14 +65,51 @@ def release_to_exchange(course: course_config.Course, ids: list[str] | None = No
     return ids
 
 
+class SafeCollect(ExchangeCollect):
+    """nbgrader's collect, copying only what a submission holds of its own (see intake.py).
+
+    nbgrader copies with shutil.copytree, which follows links: a link put into the exchange
+    (it is writable by every student) to solutions/ or to a classmate's notebook would land in
+    submitted/ as that file's content. Here a link, a hard-linked file or a pipe arrives as an
+    inert link that says why, so grading refuses that file by name; its target is never read.
+    """
+
+    def do_copy(self, src: str, dest: str, log=None) -> None:
+        cd = self.coursedir
+
+        def skip(rel, st: os.stat_result) -> bool:  # nbgrader's ignore/include/max_file_size, on lstat
+            if any(fnmatch.fnmatch(rel.name, g) for g in cd.ignore):
+                return True
+            if not stat.S_ISREG(st.st_mode):
+                return False
+            if cd.include and not any(fnmatch.fnmatch(rel.name, g) for g in cd.include):
+                return True
+            if cd.max_file_size and st.st_size > 1000 * cd.max_file_size:
+                self.log.warning("Ignoring file too large '%s' (see config option CourseDirectory.max_file_size)", rel)
+                return True
+            return False
+
+        size = sum(e.stat.st_size for e in intake.walk(src, follow_root=False) if e.kind == "file")
+        if size > 1000 * cd.max_dir_size:
+            self.log.error("Directory size is too big")
+            raise RuntimeError(f"Directory size is too big. Size is {size}, maximum size is {1000 * cd.max_dir_size}")
+        refused = intake.copy_tree(src, dest, skip=skip)
+        for why in refused:
+            self.log.warning("%s: %s; its content was not collected", src, why)
+        if cd.groupshared:  # as nbgrader does: group members may read and write what was collected
+            for e in intake.walk(dest, follow_root=False):
+                if e.kind != "refused":
+                    os.chmod(Path(dest) / e.rel, (e.stat.st_mode | (0o2770 if e.kind == "dir" else 0o660)) & 0o2777)
+
+
 def collect(course: course_config.Course, ids: list[str] | None = None, exchange: Path | str | None = None,
             check_owner: bool = True) -> list[str]:
-    """nbgrader's collect (latest submission wins); returns the students now in submitted/.
+    """nbgrader's collect (latest submission wins), links not followed; returns the students now in submitted/.
 
     `check_owner=False` only where one account plays every student (the demo, the tests).
     """
     for aid in ids or [a.id for a in course.assignments]:
-        _run_exchange(ExchangeCollect, course, aid, exchange, update=True, check_owner=check_owner)
+        _run_exchange(SafeCollect, course, aid, exchange, update=True, check_owner=check_owner)
     return students(course)
 
 
@@ -80,8 +122,10 @@ def autograded_dir(course: course_config.Course, student: str) -> Path:
 
 
 def students(course: course_config.Course) -> list[str]:
+    """Everyone in submitted/; a folder that is a link is listed too, so that grading can refuse it by name."""
     folder = submitted_dir(course)
-    return sorted(p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")) if folder.is_dir() else []
+    return sorted(p.name for p in folder.iterdir()
+                  if (p.is_symlink() or p.is_dir()) and not p.name.startswith(".")) if folder.is_dir() else []
 
 
 def shard(items: list[str], spec: str | None) -> list[str]:
@@ -98,21 +142,38 @@ def shard(items: list[str], spec: str | None) -> list[str]:
 
 
 def fingerprint(course: course_config.Course, folder: Path, train: bool) -> str:
-    """What a record was graded from: the submitted files, course.yaml and the grading mode."""
+    """What a record was graded from: the submitted files, course.yaml and the grading mode.
+
+    Only the submission's own files are read (intake.walk); a refused entry (a link, a hard
+    link) counts by what it is, never by its target's content, so changing it still regrades.
+    """
     h = hashlib.sha256()
     h.update((course.root / "course.yaml").read_bytes())
     h.update(b"train" if train else b"no-train")
-    for p in sorted(Path(folder).rglob("*")):
-        if p.is_file() and ".ipynb_checkpoints" not in p.parts:
-            h.update(str(p.relative_to(folder)).encode())
-            h.update(p.read_bytes())
+    try:
+        entries = list(intake.walk(folder, follow_root=False))
+    except FileNotFoundError:
+        entries = []
+    for e in entries:
+        if ".ipynb_checkpoints" in e.rel.parts or e.kind == "dir":
+            continue
+        h.update(str(e.rel).encode())
+        if e.kind == "file":
+            try:
+                h.update(intake.read_bytes(folder, e.rel, follow_root=False))
+                continue
+            except (OSError, intake.Refused) as exc:  # changed since it was listed
+                what = str(exc)
+        else:
+            what = f"{e.refused}|{e.link}|{e.stat.st_ino}|{e.stat.st_size}|{e.stat.st_mtime_ns}"
+        h.update(b"\0refused\0" + what.encode())
     return h.hexdigest()
 
 
-def _atomic_write(path: Path, text: str) -> None:
+def _atomic_write(path: Path, content: str | bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + ".partial")
-    tmp.write_text(text)
+    tmp.write_bytes(content if isinstance(content, bytes) else content.encode())
     os.replace(tmp, path)
 
 
@@ -139,12 +200,19 @@ def grade_student(course_file: str, student: str, train: bool, threads: int | No
     folder = submitted_dir(course) / student
     out = autograded_dir(course, student)
     out.mkdir(parents=True, exist_ok=True)
-    result = grade.grade(folder, course, train=train, workdir=out)
+    try:
+        intake.entry(submitted_dir(course), student, follow_root=True)  # submitted/ is ours; the student's folder is not
+    except intake.Refused as exc:
+        result = _refused(course, folder, f"submitted/{exc} ({student} was not graded from where it points)", train)
+    else:
+        result = grade.grade(folder, course, train=train, workdir=out)
     for a in course.assignments:  # formgrader opens these for the written answers
-        src = folder / a.id / a.notebook
-        if src.is_file():
-            (out / a.id).mkdir(exist_ok=True)
-            shutil.copy(src, out / a.id / a.notebook)
+        copy = out / a.id / a.notebook
+        try:
+            _atomic_write(copy, intake.read_bytes(folder, f"{a.id}/{a.notebook}", follow_root=False))
+        except (OSError, intake.Refused):  # not there, or refused (the notes say why): no copy, nor a stale one
+            if copy.is_symlink() or copy.exists():
+                copy.unlink()
     report.write_results(result, out / "results.json")
     report.write_junit(result, out / "junit.xml")
     rec = report.record(result)
@@ -152,6 +220,19 @@ def grade_student(course_file: str, student: str, train: bool, threads: int | No
     rec["fingerprint"] = fingerprint(course, folder, train)
     _atomic_write(out / "record.json", json.dumps(rec, indent=1) + "\n")  # last: its presence means done
     return rec
+
+
+def _refused(course: course_config.Course, folder: Path, why: str, train: bool):
+    """A result for a submission refused as a whole: every assignment zero, for `why`, as
+    grade.grade scores a missing notebook (hidden tests and the visible checks they confirm)."""
+    from autograder import grade, hidden
+
+    result = grade.SubmissionResult(folder, notes=[why])
+    for a in course.assignments:
+        tests = [t for t in hidden.tests_for(a.id, a.notebook_stem) if train or not t.training]
+        zeros = [grade._zero(course, a.id, t, f"not graded: {why}") for t in tests]
+        result.tests += zeros + grade._confirmed_checks(course, a.id, zeros, complete=True)
+    return result
 
 
 def load_record(course: course_config.Course, student: str) -> dict | None:

@@ -75,7 +75,7 @@ def test_reference_lenet_trains_past_the_threshold_in_the_sandbox(tmp_path, cour
     assert t.score == t.max_score == course.assignment(AID).hidden[TRAINING_TEST], t.output
     acc = float(t.output.split("test accuracy ")[1].split()[0])
     assert course.lenet.threshold <= acc < 0.95
-    assert len(t.output.split("training loss per epoch: ")[1].split(",")) == course.lenet.epochs
+    assert len(t.output.split("training loss per epoch, as your run reported it: ")[1].split(",")) == course.lenet.epochs
     png = tmp_path / "out" / "lenet_curve.png"
     assert t.files == {"training curve": str(png)} and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     html = feedback.render(course, "student", report.record(result))  # the curve travels into the feedback
@@ -102,7 +102,8 @@ def test_a_lenet_that_cannot_learn_gets_no_training_points(tmp_path, course):
     result = grade.grade(tmp_path, quick, only=[AID])
     t = _training_result(result)
     assert t.score == 0 and not t.grader_error
-    assert "below the threshold" in t.output and "test accuracy 0.1000" in t.output
+    # Its parameters are not LeNet's: the grader cannot even load them into the chapter's architecture.
+    assert "differ from the architecture's" in t.output and "(10, 1)" in t.output, t.output
     # results.json carries the fraction honestly.
     entry = [e for e in report.gradescope(result)["tests"] if e["name"].endswith(TRAINING_TEST)][0]
     assert entry["score"] == 0 and entry["status"] == "failed" and entry["tags"] == ["LeNet"]
@@ -154,7 +155,7 @@ def test_the_sandbox_never_sees_the_test_labels(tmp_path, course):
     quick = _one_epoch(course)
     write_submission(tmp_path, quick, AID, {"LeNet": _cheat(course)})
     t = _training_result(grade.grade(tmp_path, quick, only=[AID]))
-    assert t.score == 0 and "test accuracy 0.1000" in t.output, t.output
+    assert t.score == 0 and not t.grader_error, t.output
 
 
 def test_the_cheat_would_work_if_it_could_read_the_labels(course):
@@ -166,15 +167,27 @@ def test_the_cheat_would_work_if_it_could_read_the_labels(course):
     assert training.accuracy(logits, test.labels[:300]) == 1.0
 
 
-def test_logits_of_the_wrong_shape_are_a_clear_zero(tmp_path, course):
+def _reference_lenet(course) -> str:
+    from autograder.notebook import load_cells
+    from corpus.build import strip_markers
+
+    a = course.assignment(AID)
+    (cell,) = [c for c in load_cells(course.solutions_dir / AID / a.notebook) if c.grade_id == "LeNet"]
+    return strip_markers(cell.source)
+
+
+def test_a_lenet_that_answers_otherwise_in_eval_mode_gets_no_training_points(tmp_path, course):
+    """A realistic slip (in eval mode, forward returns the predicted classes), on a LeNet that trains
+    well: the grader scores the weights itself, and requires the net to answer like LeNet in both modes."""
     quick = _one_epoch(course)
-    # A realistic slip: in eval mode, forward returns the predicted classes instead of logits.
-    source = CONSTANT.replace("return self.out(torch.ones(X.shape[0], 1))",
-                              "y = self.out(torch.ones(X.shape[0], 1))\n        return y if self.training else y.argmax(dim=1)")
+    source = _reference_lenet(course) + (
+        "\n\n_forward = LeNet.forward\n\n"
+        "def _classes_in_eval(self, X):\n    y = _forward(self, X)\n    return y if self.training else y.argmax(dim=1)\n\n"
+        "LeNet.forward = _classes_in_eval\n")
     write_submission(tmp_path, quick, AID, {"LeNet": source})
     t = _training_result(grade.grade(tmp_path, quick, only=[AID]))
     assert t.score == 0 and not t.grader_error
-    assert "shape (10000,) and dtype torch.int64" in t.output and "logits of shape (10000, 10)" in t.output, t.output
+    assert "in eval mode, the net's output" in t.output, t.output
 
 
 def test_partial_credit_follows_the_ladder():
@@ -353,3 +366,57 @@ def test_a_lenet_past_its_gpu_share_is_told_so_on_a_gpu(tmp_path, course):
     write_submission(tmp_path, quick, AID, {"LeNet": greedy})
     with Submission(tmp_path, quick) as sub, pytest.raises(Exception, match="GiB each student may use"):
         lenet.train_student(sub, AID, quick)
+
+
+# ----------------------------------------------------------- the parent's judgement of trained weights
+def _judged(course, trained: torch.nn.Module, answers_from: torch.nn.Module | None = None, names=None):
+    """Run the parent's checks on weights a child would send back, without a sandbox."""
+    proto = training.Protocol(seed=0, epochs=1)
+    images = lenet.fashion_mnist(True, str(course.data_path())).images
+    start = training.start(training.ChapterLeNet, proto, images)
+    check = lenet.check_batch(lenet.fashion_mnist(True, str(course.data_path())), 0)
+    speaker = answers_from or trained
+    params = list(trained.named_parameters())
+    report = {"params": [[n, p.detach().clone()] for n, p in params],
+              "check": training.answers(speaker, check[0], check[1])}
+    return lenet.trained_reference(report, training.ChapterLeNet, start, check, "training LeNet()"), start
+
+
+def _trained_from(start: torch.nn.Module, steps: int = 30) -> torch.nn.Module:
+    net = training.ChapterLeNet()
+    net.load_state_dict(start.state_dict())
+    images, labels = _subset(steps * 64)
+    training.fit(net, images, labels, training.Protocol(seed=0, epochs=1, batch_size=64), initialise=False)
+    return net
+
+
+def test_weights_trained_from_the_graders_start_are_accepted(course):
+    proto = training.Protocol(seed=0, epochs=1)
+    start = training.start(training.ChapterLeNet, proto, _subset(2)[0])
+    net, _ = _judged(course, _trained_from(start))
+    assert isinstance(net, training.ChapterLeNet)
+
+
+def test_weights_from_another_start_are_refused(course):
+    """Carried or pre-trained weights: a LeNet trained the same way from its own start."""
+    other = training.start(training.ChapterLeNet, training.Protocol(seed=99, epochs=1), _subset(2)[0])
+    with pytest.raises(AssertionError, match="not a training run"):
+        _judged(course, _trained_from(other))
+
+
+def test_a_net_that_answers_otherwise_with_the_same_weights_is_refused(course):
+    proto = training.Protocol(seed=0, epochs=1)
+    start = training.start(training.ChapterLeNet, proto, _subset(2)[0])
+    honest = _trained_from(start)
+    relu = training.ChapterLeNet()
+    relu.load_state_dict(honest.state_dict())
+    for i, layer in enumerate(relu):
+        if isinstance(layer, torch.nn.Sigmoid):
+            relu[i] = torch.nn.ReLU()
+    with pytest.raises(AssertionError, match="in training mode, the net's output"):
+        _judged(course, honest, answers_from=relu)
+
+
+def test_parameters_of_other_shapes_are_refused(course):
+    with pytest.raises(AssertionError, match="are not the chapter's LeNet's"):
+        _judged(course, torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(784, 10)))

@@ -16,7 +16,7 @@ from typing import Any, Callable
 
 from hypothesis import HealthCheck, Phase, Verbosity, settings
 
-from autograder import checks, oracles
+from autograder import checks, help, oracles
 from autograder.submission import StubCrashed, StubError, Submission
 
 # Deterministic, database-free, deadline-free: the same submission always gets the same cases.
@@ -76,8 +76,34 @@ def hidden_test(assignment: str, name: str, stubs: tuple[str, ...] | str, *, sta
 
 
 def tests_for(assignment_id: str, notebook_stem: str) -> list[HiddenTest]:
+    """The assignment's tests, in the order they are declared, checked against the stand-in registry."""
+    importlib.import_module(f"{__name__}.stand_ins")
     importlib.import_module(f"{__name__}.{notebook_stem}")
-    return list(_REGISTRY.get(assignment_id, {}).values())
+    tests = list(_REGISTRY.get(assignment_id, {}).values())
+    for t in tests:
+        unknown = [n for n in t.stand_ins if n not in help.REGISTRY]
+        if unknown or set(t.stand_ins) & set(t.stubs):
+            raise ValueError(f"hidden test {t.assignment}/{t.name}: stand-ins {list(t.stand_ins)} must be registered "
+                             f"(autograder/hidden/stand_ins.py) and must not include the stubs it grades {list(t.stubs)}")
+    return tests
+
+
+def safe_order(tests: list[HiddenTest]) -> list[HiddenTest]:
+    """Each stub's own tests before any test that gets help for it (its stand-in).
+
+    That order is part of why help cannot answer the stub under test (see autograder/help.py):
+    when a stub is graded, the parent has never yet computed an answer on its behalf.
+    """
+    uses: dict[str, set[str]] = {}
+    for t in tests:
+        for stub in t.stubs:
+            uses.setdefault(stub, set()).update(t.stand_ins)
+
+    def depth(stub: str, seen: frozenset = frozenset()) -> int:
+        below = [depth(d, seen | {stub}) for d in uses.get(stub, ()) if d not in seen]
+        return 1 + max(below) if below else 0
+
+    return sorted(tests, key=lambda t: max((depth(s) for s in t.stubs), default=0))  # stable otherwise
 
 
 class OutOfTime(BaseException):

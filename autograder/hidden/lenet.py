@@ -298,6 +298,28 @@ def layer_summary_matches_layers(student: Student, case):
             raise checks.Mismatch(f"{what}: entry {i} ({e[0]}) gives the output shape {shape}, expected {e[1]}")
 
 
+def _plain_summary(result) -> list | None:
+    """The student's summary as (str, tuple of ints) pairs, or None when it is not one."""
+    if not isinstance(result, list):
+        return None
+    out = []
+    for entry in result:
+        if not isinstance(entry, (tuple, list)) or len(entry) != 2 or not isinstance(entry[1], tuple):
+            return None
+        if type(entry[0]) is not str or any(type(d) is not int for d in entry[1]):
+            return None
+        out.append((entry[0], entry[1]))
+    return out
+
+
+def _changed(before: dict, after: object) -> bool:
+    """Judged here, from the state the child sent before and after the call."""
+    if not isinstance(after, dict) or set(after) != set(before):
+        return True
+    return any(not (isinstance(after[k], torch.Tensor) and after[k].shape == v.shape and after[k].dtype == v.dtype
+                    and torch.equal(after[k], v)) for k, v in before.items())
+
+
 NETS_WITH_STATE = [
     ([["Conv2d", [3, 4, 3, 2]], ["BatchNorm2d", [4]], ["ReLU", []], ["MaxPool2d", [2]], ["Flatten", []], ["Linear", [16, 5]]],
      (2, 3, 9, 9), ()),
@@ -316,11 +338,12 @@ NETS_WITH_STATE = [
 def layer_summary_leaves_net_unchanged(student: Student, case):
     spec, input_shape, eval_layers = case
     rep, what = _summary(student, spec, input_shape, eval_layers)
-    if not isinstance(rep["result"], list) or len(rep["result"]) != len(spec):
-        # Leaving the net alone counts only for a call that also summarises it.
-        raise checks.Mismatch(f"{what} returned {checks.kind_of(rep['result'])} {show(rep['result'], 200)}; "
-                              f"it must return a list with one (name, shape) pair per layer ({len(spec)})")
-    if rep["changed"]:
+    expected = _expected_summary(spec, input_shape)
+    if _plain_summary(rep["result"]) != expected:
+        # Leaving the net alone counts only for a call that also summarises it correctly.
+        raise checks.Mismatch(f"{what} returned {show(rep['result'], 300)}; leaving the net unchanged counts only "
+                              f"for a call that also returns the right summary, one (name, shape) pair per layer ({len(spec)})")
+    if _changed(rep["before"], rep["after"]):
         raise checks.Mismatch(f"{what} changed parameters or buffers of the net (a BatchNorm layer in training mode "
                               "updates its running statistics); it must leave the net exactly as it was")
     if rep["modes_after"] != rep["modes_before"]:
@@ -348,7 +371,7 @@ def _accuracy_case(sizes, preds, labels, perm, seed: int = 0):
     return weight, bias, [t.contiguous() for t in xs], [t.contiguous() for t in ys]
 
 
-def _accuracy(student: Student, sizes, preds, labels, perm, *, device=None, parameter_free=False, seed=0):
+def _accuracy(student: Student, sizes, preds, labels, perm, *, device=None, parameter_free=False, seed=0, dropout=0.0):
     weight, bias, xs, ys = _accuracy_case(sizes, preds, labels, perm, seed)
     params = dict(xs=xs, ys=ys)
     if parameter_free:  # the net is nn.Identity(): X holds the logits themselves
@@ -358,6 +381,9 @@ def _accuracy(student: Student, sizes, preds, labels, perm, *, device=None, para
     else:
         params.update(weight=weight, bias=bias)
         net = f"nn.Linear({len(perm)}, {len(perm)})"
+    if dropout:  # in training mode the dropout changes the answers, so the result shows the mode
+        params["dropout"] = dropout
+        net = f"nn.Sequential({net}, nn.Dropout({dropout}))"
     if device is not None:
         params["device"] = device
     correct = [int(p == t) for p, t in zip(preds, labels)]
@@ -432,8 +458,13 @@ def evaluate_accuracy_returns_float(student: Student, case):
 
 @hidden_test(A, "evaluate_accuracy_eval_mode_no_grad", "evaluate_accuracy")
 def evaluate_accuracy_eval_mode_no_grad(student: Student):
-    for sizes, preds, labels, perm in UNEVEN[:2]:
-        rep, what, _, _ = _accuracy(student, sizes, preds, labels, perm)
+    for sizes, preds, labels, perm in UNEVEN:
+        rep, what, detail, expected = _accuracy(student, sizes, preds, labels, perm, dropout=0.9)
+        got = _as_number(rep["result"])
+        if got is None or not math.isfinite(got) or abs(got - expected) > 1e-6:
+            # Judged from the value: in training mode, the dropout layer changes the net's answers.
+            raise checks.Mismatch(f"{what} returned {show(rep['result'], 200)}, expected {expected:.6g}: {detail}. "
+                                  "In training mode dropout changes a net's answers; call net.eval() before evaluating")
         calls = rep.get("calls", [])
         if not calls:
             raise checks.Mismatch(f"{what} never called the net")
@@ -467,9 +498,9 @@ def lenet_trains_on_fashion_mnist(student: Student) -> Verdict:
     if student.workdir:
         files["training curve"] = str(lenet.plot_curve(trained, Path(student.workdir) / "lenet_curve.png"))
     curve = ", ".join(f"{v:.3f}" for v in trained.loss)
-    message = (f"test accuracy {trained.accuracy:.4f} after {len(trained.loss)} epoch(s) on {trained.device} "
-               f"in {trained.seconds:.1f} s "
-               f"(threshold {p.threshold:.2f}); training loss per epoch: {curve}")
+    message = (f"test accuracy {trained.accuracy:.4f} (the grader's own evaluation of your trained weights) after "
+               f"{p.epochs} epoch(s) on {trained.device} in {trained.seconds:.1f} s "
+               f"(threshold {p.threshold:.2f}); training loss per epoch, as your run reported it: {curve}")
     if fraction < 1.0:
         rungs = ", ".join(f"{r.accuracy:.2f} -> {r.fraction:g}" for r in p.partial_credit) or "none"
         message += (f"\nbelow the threshold: {fraction:g} of the points (partial credit: {rungs}). "

@@ -7,8 +7,10 @@ every comparison happens in the trusted parent.
 
 Requests (one wire frame each) and replies:
   {"op": "load", "ns", "cells": [[index, source], ...]}  -> a "cell" event per cell, then "loaded"
-  {"op": "call", "ns", "target", "args", "kwargs", "stand_ins", "seed"} -> result, inputs after, traced ops
-  {"op": "probe", "ns", "probe", "params", "stand_ins", "seed"}        -> a probe's plain-data report
+  {"op": "call", "ns", "target", "args", "kwargs", "help", "seed"} -> result, inputs after, traced ops
+  {"op": "probe", "ns", "probe", "params", "help", "seed"}        -> a probe's plain-data report
+While a request runs, the child may send {"event": "help", ...} and wait for the parent's answer
+(see "help" below); `help` lists the names the parent will answer for in that request.
 """
 
 from __future__ import annotations
@@ -42,80 +44,134 @@ NAMESPACES: dict[str, dict] = {}
 
 # --------------------------------------------------------------------------- tracing
 class OpTrace(TorchDispatchMode):
-    """Records every aten op a stub runs, so delegation to torch's conv/pool is visible."""
+    """Records every aten op a stub runs on this thread: evidence of delegation, never a verdict.
+
+    The student owns this process and can switch the trace off; the parent's static reading of
+    the notebook is what the policy rests on, and this only adds what the source hides.
+    """
 
     def __init__(self) -> None:
         super().__init__()
         self.ops: set[str] = set()
-        self.paused = 0
 
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):
-        if not self.paused:
-            self.ops.add(str(func.overloadpacket))
+        self.ops.add(str(func.overloadpacket))
         return func(*args, **(kwargs or {}))
 
 
-_TRACE: OpTrace | None = None
+# ----------------------------------------------------------------------------- help
+# When a stub builds on an earlier one, the earlier one is replaced, for one request, by a
+# proxy that asks the parent. The parent computes the answer (and its gradient) with its own
+# code, and only while a request that declared that name is in flight; this file holds no
+# answer to copy, and a proxy kept for later gets a refusal.
+class HelpRefused(RuntimeError):
+    pass
 
 
-class _untraced:
-    """Stand-ins are the grader's code: their own torch ops are not the student's."""
-
-    def __enter__(self):
-        if _TRACE is not None:
-            _TRACE.paused += 1
-
-    def __exit__(self, *exc):
-        if _TRACE is not None:
-            _TRACE.paused -= 1
+def _ask(payload: dict):
+    _send({"event": "help", **payload})
+    reply = wire.read_frame(_PROTO_IN)
+    if not isinstance(reply, dict) or not reply.get("ok"):
+        raise HelpRefused(str(reply.get("error", "the grader refused to help")) if isinstance(reply, dict) else "bad help")
+    return reply.get("result")
 
 
-# ------------------------------------------------------------------------ stand-ins
-# When a stub builds on an earlier one, the earlier one is replaced by these while the
-# later one is graded, so one bug costs points once. They are plain torch, not solutions.
-def _corr2d(X, K):
-    with _untraced():
-        dtype = torch.promote_types(X.dtype, K.dtype)
-        return F.conv2d(X.to(dtype)[None, None], K.to(dtype)[None, None])[0, 0]
+def _split(args: tuple) -> tuple[list, list]:
+    """The call's arguments with tensors taken out (autograd must see them as inputs)."""
+    spec, tensors = [], []
+    for a in args:
+        if isinstance(a, torch.Tensor):
+            spec.append(["tensor", len(tensors)])
+            tensors.append(a)
+        else:
+            spec.append(["value", a])
+    return spec, tensors
 
 
-def _corr2d_multi_in(X, K):
-    with _untraced():
-        dtype = torch.promote_types(X.dtype, K.dtype)
-        return F.conv2d(X.to(dtype)[None], K.to(dtype)[None])[0, 0]
+def _fill(spec: list, tensors) -> list:
+    return [tensors[v] if kind == "tensor" else v for kind, v in spec]
 
 
-def _global_avg_pool(X):
-    with _untraced():
-        return X.mean(dim=(-2, -1))
+class _HelpCall(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, name, spec, *tensors):
+        ctx.name, ctx.spec = name, spec
+        ctx.save_for_backward(*tensors)
+        return _ask({"name": name, "op": "call", "args": _fill(spec, [t.detach() for t in tensors])})
+
+    @staticmethod
+    def backward(ctx, grad):
+        tensors = [t.detach() for t in ctx.saved_tensors]
+        grads = _ask({"name": ctx.name, "op": "vjp", "args": _fill(ctx.spec, tensors), "grad": grad.detach()})
+        grads = list(grads) if isinstance(grads, list) else []
+        out = [None] * len(tensors)
+        for position, (kind, v) in enumerate(ctx.spec):  # the parent answers per argument
+            g = grads[position] if kind == "tensor" and position < len(grads) else None
+            if isinstance(g, torch.Tensor) and g.shape == tensors[v].shape:
+                out[v] = g.to(tensors[v].dtype)
+        return (None, None, *out)
 
 
-class _Conv2D(nn.Module):
-    def __init__(self, kernel_size):
+def _help_call(name: str, args: tuple):
+    spec, tensors = _split(args)
+    return _HelpCall.apply(name, spec, *tensors)
+
+
+def _help_function(name: str, params: list):
+    def proxy(*args, **kwargs):
+        args = list(args)
+        for p in params[len(args):]:  # keywords to positions, as the parent's signature names them
+            if p not in kwargs:
+                break
+            args.append(kwargs.pop(p))
+        if kwargs:
+            raise TypeError(f"{name}() got unexpected keyword arguments: {', '.join(sorted(kwargs))}")
+        return _help_call(name, tuple(args))
+
+    proxy.__name__ = proxy.__qualname__ = name
+    return proxy
+
+
+class _HelpModule(nn.Module):
+    """An earlier module stub: parameters the parent hands out, a forward the parent computes."""
+
+    _help_name = ""
+
+    def __init__(self, *args, **kwargs):
         super().__init__()
-        self.weight = nn.Parameter(torch.rand(kernel_size))
-        self.bias = nn.Parameter(torch.zeros(1))
+        spec = _ask({"name": self._help_name, "op": "init", "args": list(args), "kwargs": dict(kwargs)})
+        self._help_forward = spec["forward"]
+        self._help_params = []
+        for pname, value in spec["params"]:
+            setattr(self, pname, nn.Parameter(value))
+            self._help_params.append(pname)
 
-    def forward(self, x):
-        return _corr2d(x, self.weight) + self.bias
-
-
-class _ConvBlock(nn.Sequential):
-    def __init__(self, in_channels, out_channels, kernel_size=3, stride=1):
-        super().__init__(
-            nn.Conv2d(in_channels, out_channels, kernel_size, stride=stride, padding=kernel_size // 2),
-            nn.BatchNorm2d(out_channels),
-            nn.ReLU(),
-        )
+    def forward(self, *inputs):
+        return _help_call(self._help_forward, (*inputs, *[getattr(self, p) for p in self._help_params]))
 
 
-STAND_INS = {
-    "corr2d": _corr2d,
-    "corr2d_multi_in": _corr2d_multi_in,
-    "global_avg_pool": _global_avg_pool,
-    "Conv2D": _Conv2D,
-    "ConvBlock": _ConvBlock,
-}
+class _HelpLayers(nn.Sequential):
+    """An earlier module stub that is a stack of torch.nn layers: the parent names the layers."""
+
+    _help_name = ""
+
+    def __init__(self, *args, **kwargs):
+        spec = _ask({"name": self._help_name, "op": "init", "args": list(args), "kwargs": dict(kwargs)})
+        super().__init__(*[_layer(kind, a, k) for kind, a, k in spec["layers"]])
+
+
+def _layer(kind: str, args: list, kwargs: dict) -> nn.Module:
+    cls = getattr(nn, kind)
+    if not (isinstance(cls, type) and issubclass(cls, nn.Module)):
+        raise HelpRefused(f"{kind} is not a torch.nn layer")
+    return cls(*args, **kwargs)
+
+
+def _proxy(name: str, kind: str, params: list):
+    if kind == "function":
+        return _help_function(name, params)
+    base = {"module": _HelpModule, "layers": _HelpLayers}[kind]
+    return type(name, (base,), {"_help_name": name, "__module__": "__main__"})
 
 
 # --------------------------------------------------------------------------- helpers
@@ -156,15 +212,16 @@ def _seed(seed: int) -> None:
 
 
 class _Swapped:
-    """Install stand-ins in a namespace for one request, then put the student's back."""
+    """Install the request's help proxies in a namespace, then put the student's names back."""
 
-    def __init__(self, ns: dict, names) -> None:
-        self.ns, self.names, self.saved = ns, [n for n in names if n in STAND_INS], {}
+    def __init__(self, ns: dict, helpers) -> None:
+        self.ns, self.saved = ns, {}
+        self.helpers = [(str(h["name"]), str(h["kind"]), list(h.get("params", []))) for h in helpers or []]
 
     def __enter__(self):
-        for n in self.names:
-            self.saved[n] = self.ns.get(n, _MISSING)
-            self.ns[n] = STAND_INS[n]
+        for name, kind, params in self.helpers:
+            self.saved[name] = self.ns.get(name, _MISSING)
+            self.ns[name] = _proxy(name, kind, params)
 
     def __exit__(self, *exc):
         for n, v in self.saved.items():
@@ -276,8 +333,9 @@ def probe_summary(ns: dict, p: dict) -> dict:
     modes = [m.training for m in net.modules()]
     before = {k: v.detach().clone() for k, v in net.state_dict().items()}
     result = _lookup(ns, "layer_summary")(net, tuple(p["input_shape"]))
-    changed = any(not torch.equal(before[k], v) for k, v in net.state_dict().items())
-    return {"result": result, "changed": changed, "modes_before": modes, "modes_after": [m.training for m in net.modules()]}
+    after = {k: v.detach().clone() for k, v in net.state_dict().items()}
+    return {"result": result, "before": before, "after": after, "modes_before": modes,
+            "modes_after": [m.training for m in net.modules()]}
 
 
 def probe_accuracy(ns: dict, p: dict) -> dict:
@@ -288,7 +346,9 @@ def probe_accuracy(ns: dict, p: dict) -> dict:
         with torch.no_grad():
             net.weight.copy_(p["weight"])
             net.bias.copy_(p["bias"])
-    calls = []  # (training, grad enabled) at every forward pass
+    if p.get("dropout"):  # a net whose answers change in training mode: the parent sees the mode in the result
+        net = nn.Sequential(net, nn.Dropout(float(p["dropout"])))
+    calls = []  # (training, grad enabled) at every forward pass: evidence only, the student owns this process
     net.register_forward_pre_hook(lambda m, inp: calls.append([m.training, torch.is_grad_enabled()]))
     batches = [(X, y) for X, y in zip(p["xs"], p["ys"])]
     kwargs = {"device": p["device"]} if "device" in p else {}
@@ -296,9 +356,11 @@ def probe_accuracy(ns: dict, p: dict) -> dict:
 
 
 def probe_train(ns: dict, p: dict) -> dict:
-    """Train the student's LeNet with the grader's loop; send back test logits, never a score.
+    """Train the student's net with the grader's loop, from the parent's initial weights.
 
-    The test labels stay in the parent: this process only ever sees test images.
+    Sends back the trained parameters and the net's answers on the parent's check batch; the
+    parent scores the weights itself, with the reference architecture, on test data this
+    process never sees. Nothing reported here is taken on trust.
     """
     import training  # beside this file in the sandbox; torch only
 
@@ -317,22 +379,26 @@ def probe_train(ns: dict, p: dict) -> dict:
     torch.set_num_threads(int(p.get("threads", 1)))
     protocol = training.Protocol(**p["protocol"])
     torch.manual_seed(protocol.seed)
-    net = _lookup(ns, p.get("target", "LeNet"))(*p.get("init_args", []), **p.get("init_kwargs", {}))
+    target = p.get("target", "LeNet")
+    net = _lookup(ns, target)(*p.get("init_args", []), **p.get("init_kwargs", {}))
     if not isinstance(net, nn.Module):
         return {"is_module": False, "type": wire.type_name(net)}
+    training.materialize(net, training.to_images(p["images"][:2], "cpu"))
+    training.load_by_shape(net, p["initial"])
 
     def progress(epoch: int, loss: float, acc: float) -> None:
         _send({"event": "epoch", "epoch": epoch, "loss": loss, "train_accuracy": acc})
 
     try:
-        history = training.fit(net, p["images"], p["labels"], protocol, device, on_epoch=progress)
-        logits = training.predict(net, p["test_images"], device)
+        history = training.fit(net, p["images"], p["labels"], protocol, device, on_epoch=progress, initialise=False)
+        check = training.answers(net, p["check_images"], p["check_labels"], device)
     except torch.cuda.OutOfMemoryError:
-        raise MemoryError(f"training {p.get('target', 'LeNet')} needed more GPU memory than the "
+        raise MemoryError(f"training {target} needed more GPU memory than the "
                           f"{cap / 2**30:g} GiB each student may use; is a layer far wider than the chapter's?") from None
     note = "; ".join(n for n in (note, history.note) if n)
-    return {"is_module": True, "logits": logits, "loss": history.loss, "train_accuracy": history.train_accuracy,
-            "seconds": history.seconds, "device": device, "device_note": note, "graphed": history.graphed}
+    return {"is_module": True, "params": [[k, v.detach().cpu().clone()] for k, v in net.named_parameters()],
+            "check": check, "loss": history.loss, "train_accuracy": history.train_accuracy,
+            "device": device, "device_note": note, "graphed": history.graphed}
 
 
 PROBES = {"module": probe_module, "init": probe_init, "summary": probe_summary, "accuracy": probe_accuracy,
@@ -356,30 +422,25 @@ def handle_load(msg: dict) -> None:
 
 
 def handle_call(msg: dict) -> None:
-    global _TRACE
     ns = NAMESPACES[msg["ns"]]
     args, kwargs = list(msg.get("args", [])), dict(msg.get("kwargs", {}))
     _seed(msg.get("seed", 0))
+    trace = OpTrace()
     try:
         fn = _lookup(ns, msg["target"])
-        with _Swapped(ns, msg.get("stand_ins", [])):
-            _TRACE = OpTrace()
-            try:
-                with _TRACE:
-                    result = fn(*args, **kwargs)
-            finally:
-                ops, _TRACE = sorted(_TRACE.ops), None
+        with _Swapped(ns, msg.get("help", [])), trace:
+            result = fn(*args, **kwargs)
     except BaseException as exc:  # noqa: BLE001
         _send(_failure(exc))
         return
-    _send_or_fail({"ok": True, "result": result, "args_after": args, "ops": ops})
+    _send_or_fail({"ok": True, "result": result, "args_after": args, "ops": sorted(trace.ops)})
 
 
 def handle_probe(msg: dict) -> None:
     ns = NAMESPACES[msg["ns"]]
     _seed(msg.get("seed", 0))
     try:
-        with _Swapped(ns, msg.get("stand_ins", [])):
+        with _Swapped(ns, msg.get("help", [])):
             report = PROBES[msg["probe"]](ns, msg.get("params", {}))
     except BaseException as exc:  # noqa: BLE001
         _send(_failure(exc))

@@ -69,19 +69,77 @@ def materialize(net: nn.Module, example: torch.Tensor) -> None:
             net(example)
 
 
+def start(factory: Callable[[], nn.Module], protocol: Protocol, images: torch.Tensor) -> nn.Module:
+    """A net at the protocol's starting point, exactly as `fit` would initialise it itself.
+
+    The grader builds the reference architecture this way and hands its weights to the
+    student's net, so every training run starts from weights the grader chose and knows.
+    """
+    torch.manual_seed(protocol.seed)
+    net = factory()
+    torch.manual_seed(protocol.seed)
+    materialize(net, to_images(images[:2], "cpu"))
+    net.apply(xavier_init)
+    return net
+
+
+def match_by_shape(reference: list[tuple[int, ...]], theirs: list[tuple[int, ...]]) -> list[int]:
+    """For each of `theirs`, the index of the reference tensor of the same shape (in order among equals).
+
+    Names differ between implementations of one architecture (conv1.weight, net.0.weight); shapes do
+    not. ValueError when the two lists are not the same multiset of shapes.
+    """
+    reference, theirs = [tuple(r) for r in reference], [tuple(t) for t in theirs]
+    if sorted(reference) != sorted(theirs):
+        raise ValueError(f"parameter shapes {theirs} differ from the architecture's {reference}")
+    free: dict[tuple[int, ...], list[int]] = {}
+    for i, shape in enumerate(reference):
+        free.setdefault(shape, []).append(i)
+    return [free[shape].pop(0) for shape in theirs]
+
+
+def load_by_shape(net: nn.Module, initial: list[torch.Tensor]) -> None:
+    params = list(net.parameters())
+    plan = match_by_shape([tuple(t.shape) for t in initial], [tuple(p.shape) for p in params])
+    with torch.no_grad():
+        for p, i in zip(params, plan):
+            p.copy_(initial[i])
+
+
+def answers(net: nn.Module, images: torch.Tensor, labels: torch.Tensor, device: torch.device | str = "cpu") -> dict:
+    """The net's logits in training and in eval mode, and its loss gradients, on a check batch.
+
+    The parent computes the same with the reference architecture and the same weights.
+    """
+    device = torch.device(device)
+    X, y = images.to(device, torch.float32), labels.to(device, torch.int64)
+    params = list(net.parameters())
+    net.train()
+    logits = net(X)
+    grads = torch.autograd.grad(nn.functional.cross_entropy(logits, y), params, allow_unused=True)
+    net.eval()
+    with torch.no_grad():
+        eval_logits = net(X)
+    return {"train": logits.detach().cpu(), "eval": eval_logits.cpu(),
+            "grads": [None if g is None else g.detach().cpu() for g in grads]}
+
+
 def fit(net: nn.Module, images: torch.Tensor, labels: torch.Tensor, protocol: Protocol,
-        device: torch.device | str = "cpu", on_epoch: Callable[[int, float, float], None] | None = None) -> History:
+        device: torch.device | str = "cpu", on_epoch: Callable[[int, float, float], None] | None = None,
+        initialise: bool = True) -> History:
     """Train `net` in place with minibatch SGD on cross-entropy, the chapter's recipe.
 
-    `images` are uint8 (N, 28, 28); they are moved to the device once.
+    `images` are uint8 (N, 28, 28); they are moved to the device once. `initialise=False` keeps
+    the weights the net has (the grader's, loaded with `load_by_shape`).
     """
     device = torch.device(device)
     torch.manual_seed(protocol.seed)
     X = to_images(images, device)
     y = labels.to(device, torch.int64)
     net.to(device)
-    materialize(net, X[:2])
-    net.apply(xavier_init)
+    if initialise:
+        materialize(net, X[:2])
+        net.apply(xavier_init)
     optimizer = torch.optim.SGD(net.parameters(), lr=protocol.lr, foreach=True)
     order = torch.Generator(device=device).manual_seed(protocol.seed)
     n, bs = X.shape[0], protocol.batch_size
