@@ -70,9 +70,15 @@ def test_each_student_loses_points_where_they_erred_and_nowhere_else(graded):
             for s in demo.STUDENTS}
     assert lost["alice"] == []
     assert lost["bob"] == ["Conv2D", "SEBlock", "conv_output_shape", "evaluate_accuracy", "pool2d_strided"]
-    # mallory's attacks gain nothing: every corr2d point is lost, and the process she killed cost
-    # her corr2d_multi_in; the rest of her (honest) work is graded as usual.
-    assert lost["mallory"] == ["corr2d", "corr2d_multi_in"]
+    # mallory's attacks gain nothing: her comparison patch (02) and her self-killing cell (04) run at
+    # the top level of their notebooks, before any stub, so every stub of those two notebooks scores
+    # zero; the rest of her (honest) work is graded as usual.
+    from autograder import notebook
+
+    c = graded[0].course
+    hit = sorted(cell.grade_id for aid in ("02_convolutions", "04_channels")
+                 for cell in notebook.load_cells(c.assignments_dir / aid / c.assignment(aid).notebook) if cell.role == "stub")
+    assert lost["mallory"] == hit
     corr2d = [x for x in run.records["mallory"]["tests"] if "corr2d" in x["stubs"]]
     assert corr2d and all(x["score"] == 0 for x in corr2d)
     assert not any(x["grader_error"] for s in demo.STUDENTS for x in run.records[s]["tests"])
