@@ -5,7 +5,8 @@ comparisons, a lying tensor subclass, stolen frames, exits, hangs, bombs, floods
 results, file-system and network snooping, pickles, deletions). Every one of them is wrong
 were the attack removed (it modifies its input and returns the wrong shape), so "gaining
 nothing" means: all of corr2d's tests score zero. "Harming nothing" means: the grading
-finishes, Conv2D and learn_kernel keep full marks, no process is left behind, nothing outside
+finishes, Conv2D and learn_kernel keep full marks (or, for a cell that acts at the top level of
+the notebook, lose them by the policy, which says so), no process is left behind, nothing outside
 the sandbox changes (results files, markers, the submission itself), no connection reaches
 the machine, and a clean submission graded right after scores full marks. One file is an
 honest, noisy corr2d: it must score full marks.
@@ -106,8 +107,13 @@ def test_hostile_submission_gains_nothing_and_harms_nothing(path, tmp_path, quic
     else:
         assert [(t.name, t.score) for t in own if t.score] == [], f"{name} gained points"
         assert all(t.output.strip() for t in own), "a failed test without feedback"
-    # Harms nothing: the other stubs keep every point.
-    assert [(t.name, t.output) for t in others if not t.passed] == []
+    # Harms nothing: the other stubs keep every point, unless the cell acts at the top level of the
+    # notebook (it runs before any stub): then the policy zeros every stub of it, and says so.
+    everywhere = any("every stub of this notebook scores zero" in n for n in result.notes)
+    if everywhere:
+        assert [(t.name, t.score) for t in others if t.score] == [], f"{name} acts at the top level"
+    else:
+        assert [(t.name, t.output) for t in others if not t.passed] == []
     assert result.sandbox == sandbox.mode()
 
     # Nothing is left running, nothing outside changed, nothing reached the network.
