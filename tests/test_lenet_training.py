@@ -103,7 +103,7 @@ def test_a_lenet_that_cannot_learn_gets_no_training_points(tmp_path, course):
     t = _training_result(result)
     assert t.score == 0 and not t.grader_error
     # Its parameters are not LeNet's: the grader cannot even load them into the chapter's architecture.
-    assert "differ from the architecture's" in t.output and "(10, 1)" in t.output, t.output
+    assert "not the architecture's" in t.output and "(10, 1)" in t.output, t.output
     # results.json carries the fraction honestly.
     entry = [e for e in report.gradescope(result)["tests"] if e["name"].endswith(TRAINING_TEST)][0]
     assert entry["score"] == 0 and entry["status"] == "failed" and entry["tags"] == ["LeNet"]

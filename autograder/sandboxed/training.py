@@ -91,7 +91,8 @@ def match_by_shape(reference: list[tuple[int, ...]], theirs: list[tuple[int, ...
     """
     reference, theirs = [tuple(r) for r in reference], [tuple(t) for t in theirs]
     if sorted(reference) != sorted(theirs):
-        raise ValueError(f"parameter shapes {theirs} differ from the architecture's {reference}")
+        raise ValueError(f"the net's weights have shapes {theirs}, not the architecture's {reference}, "
+                         "so they cannot start from the grader's initial weights")
     free: dict[tuple[int, ...], list[int]] = {}
     for i, shape in enumerate(reference):
         free.setdefault(shape, []).append(i)
