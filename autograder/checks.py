@@ -70,12 +70,21 @@ def close(value: Any, expected: torch.Tensor, what: str, *, inputs: Iterable[tor
     return got
 
 
+def only_if_right(prop: str) -> str:
+    """Properties pay only with correct values: the note a property test (inputs left unchanged,
+    linearity, equivariance, channel scaling...) puts on its comparison of the same call with the
+    right value, so a stub that returns zeros of the right shape does not earn the property."""
+    return f"{prop} counts only when the call also returns the right values"
+
+
 def unchanged(before: list, after: list, names: list[str], what: str, *,
               returned: Any = None, shape: tuple[int, ...] | None = None) -> None:
     """Inputs must come back exactly as they went in.
 
     With `shape`, the call must also have returned a tensor of that shape: otherwise a stub
     that does nothing (`return None`, `return X`) would earn the point for leaving X alone.
+    A hidden test goes further and also compares the same call with its right value (see
+    only_if_right): zeros of the right shape leave X alone too.
     """
     if shape is not None:
         shaped(returned, shape, what, "leaving the inputs alone counts only for a call that computes its result")

@@ -56,7 +56,10 @@ def test_run_autograder_gives_a_hostile_upload_nothing_for_its_attack(tmp_path, 
     results = _autograder(tmp_path, course, STUDENTS / "mallory" / AID / NB)
     corr2d = [t for t in results["tests"] if "corr2d" in t["tags"]]
     assert corr2d and all(t["score"] == 0 and t["output"] for t in corr2d)
-    assert all(t["score"] == t["max_score"] for t in results["tests"] if "corr2d" not in t["tags"])
+    # Her comparison patch runs at the top level of the notebook, before any stub: every stub of it
+    # scores zero, and the output says why.
+    assert results["tests"] and all(t["score"] == 0 for t in results["tests"]), results["tests"]
+    assert "patches a library" in json.dumps(results)
 
 
 def test_run_autograder_reports_a_broken_grader_instead_of_nothing(tmp_path, course):

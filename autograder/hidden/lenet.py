@@ -182,18 +182,31 @@ def _weighted_layers(spec: list):
 def init_cnn_xavier_uniform_range(student: Student, spec):
     rep, what = _init(student, spec)
     for i, kind, args in _weighted_layers(spec):
-        key = f"{i}.weight"
-        before, after = rep["before"][key], rep["after"].get(key)
-        layer = _describe_layer(kind, args)
-        if not isinstance(after, torch.Tensor) or after.shape != before.shape:
-            raise checks.Mismatch(f"after {what}, the weight of layer {i} ({layer}) is {show(after)}; it must keep its shape {tuple(before.shape)}")
-        if torch.equal(before, after):
-            raise checks.Mismatch(f"{what} did not change the weight of layer {i} ({layer}); every Linear and Conv2d weight must be re-drawn")
-        bound, fan_in, fan_out = _xavier_bound(after)
-        worst = float(after.abs().max())
-        if worst > bound * (1 + 1e-5):
-            raise checks.Mismatch(f"after {what}, the weight of layer {i} ({layer}) has an entry of size {worst:.4f}, outside the "
-                                  f"Xavier-uniform range ±{bound:.4f} (a = sqrt(6 / (fan_in + fan_out)) with fan_in = {fan_in}, fan_out = {fan_out})")
+        _check_redrawn(rep, what, i, kind, args)
+
+
+def _check_redrawn(rep: dict, what: str, i: int, kind: str, args: list, note: str = "") -> None:
+    """Layer i's weight was re-drawn from Xavier-uniform as far as one draw can show: new values, in
+    range, not all alike, and reaching out towards the bound (a zero or constant fill is in range too)."""
+    key = f"{i}.weight"
+    before, after = rep["before"][key], rep["after"].get(key)
+    layer = _describe_layer(kind, args)
+    if not isinstance(after, torch.Tensor) or after.shape != before.shape:
+        raise checks.Mismatch(f"after {what}, the weight of layer {i} ({layer}) is {show(after)}; it must keep its shape {tuple(before.shape)}{note}")
+    if torch.equal(before, after):
+        raise checks.Mismatch(f"{what} did not change the weight of layer {i} ({layer}); every Linear and Conv2d weight must be re-drawn{note}")
+    bound, fan_in, fan_out = _xavier_bound(after)
+    worst = float(after.abs().max())
+    if not worst <= bound * (1 + 1e-5):
+        raise checks.Mismatch(f"after {what}, the weight of layer {i} ({layer}) has an entry of size {worst:.4f}, outside the "
+                              f"Xavier-uniform range ±{bound:.4f} (a = sqrt(6 / (fan_in + fan_out)) with fan_in = {fan_in}, fan_out = {fan_out}){note}")
+    alike = after.numel() >= 2 and bool((after == after.flatten()[0]).all())
+    # 16 uniform draws on [-a, a] all inside [-a/4, a/4]: probability 4**-16.
+    timid = after.numel() >= 16 and worst < bound / 4
+    if alike or timid:
+        raise checks.Mismatch(f"after {what}, the weight of layer {i} ({layer}) is {show(after)}: "
+                              + ("every entry is the same" if alike else f"no entry reaches a / 4 = {bound / 4:.4f}")
+                              + f"; Xavier-uniform draws each entry at random from [-a, a], a = {bound:.4f}{note}")
 
 
 BIG_NETS = [
@@ -238,10 +251,9 @@ def init_cnn_leaves_other_parameters(student: Student, spec):
         after = rep["after"].get(key)
         return isinstance(after, torch.Tensor) and after.shape == rep["before"][key].shape and torch.equal(after, rep["before"][key])
 
-    if weights and all(same(k) for k in weights):
-        # Leaving everything alone is not a way to earn this point.
-        raise checks.Mismatch(f"{what} changed no weight at all; it must re-draw the Linear and Conv2d weights "
-                              "(and leave everything else as it was)")
+    for i, kind, args in _weighted_layers(spec):
+        # Leaving the rest alone counts only for a call that also re-draws the weights right.
+        _check_redrawn(rep, what, i, kind, args, " (leaving the other parameters alone counts only when the weights are re-drawn right)")
     for key, before in rep["before"].items():
         if key in weights:
             continue
@@ -454,6 +466,8 @@ def evaluate_accuracy_returns_float(student: Student, case):
     if type(value) is not float:
         raise checks.Mismatch(f"{what} returned {checks.kind_of(value)} {show(value, 200)}; it must return a Python float "
                               f"({expected!r}), e.g. with .item() or float(...)")
+    if not math.isfinite(value) or abs(value - expected) > 1e-6:  # the right type counts only with the right value
+        raise checks.Mismatch(f"{what} returned {value!r}, expected {expected!r} ({checks.only_if_right('returning a float')})")
 
 
 @hidden_test(A, "evaluate_accuracy_eval_mode_no_grad", "evaluate_accuracy")

@@ -7,6 +7,8 @@ recomputed here, from torch and from the student's own parameters where they mat
 
 from __future__ import annotations
 
+from itertools import permutations
+
 import torch
 import torch.nn.functional as F
 from hypothesis import example, given
@@ -57,6 +59,38 @@ def _conv_out(size: int, k: int, stride: int, padding: int) -> int:
     return (size + 2 * padding - k) // stride + 1
 
 
+# A block's expected output is recomputed here from its own layers (as the probe reports them):
+# the tests that judge a block's values compare with these, so that a property (channel gates
+# in (0, 1), a branch with mean 0 and variance 1) pays only when the output is also right.
+def _conv_leaf(y: torch.Tensor, leaf: dict, ctor: str, stride: int, padding: int) -> torch.Tensor:
+    """One of the block's Conv2d layers, with its own weight and bias, at the stride and padding the block should use."""
+    p = leaf["params"]
+    if "weight" not in p:
+        raise checks.Mismatch(f"the Conv2d layer {leaf['name']} of {ctor} has no weight")
+    return F.conv2d(y, p["weight"].double(), None if p.get("bias") is None else p["bias"].double(), stride=stride, padding=padding)
+
+
+def _bn_leaf(y: torch.Tensor, leaf: dict) -> torch.Tensor:
+    """One of the block's BatchNorm2d layers in training mode: batch statistics, its own scale and shift."""
+    gamma, beta = leaf["params"].get("weight"), leaf["params"].get("bias")
+    return F.batch_norm(y, None, None, None if gamma is None else gamma.double(), None if beta is None else beta.double(),
+                        training=True, eps=float(leaf.get("eps", 1e-5)))
+
+
+def _matches_one(got: torch.Tensor, candidates: list[torch.Tensor], what: str, x: torch.Tensor) -> None:
+    """The output must equal one of the values recomputed from the block's layers; where the order of
+    two alike layers cannot be told from the block, each order is a candidate (the first one's
+    difference is reported)."""
+    failure = None
+    for expected in candidates:
+        try:
+            checks.close(got, expected, what, inputs=(x,))
+            return
+        except checks.Mismatch as exc:
+            failure = failure or exc
+    raise failure
+
+
 # ------------------------------------------------------------------------------ ConvBlock
 def _conv_block(student: Student, case, k: int | None, **options):
     n, c_in, c_out, h, w, stride, seed = case
@@ -88,15 +122,7 @@ def conv_block_is_conv_bn_relu(student: Student, case, k):
     norms = [leaf for leaf in rep["leaves"] if leaf["type"] == "BatchNorm2d"]
     if len(convs) != 1 or len(norms) != 1:
         raise checks.Mismatch(f"{ctor} has {len(convs)} Conv2d and {len(norms)} BatchNorm2d layers; a convolutional block has one of each")
-    conv, bn = convs[0]["params"], norms[0]["params"]
-    if "weight" not in conv:
-        raise checks.Mismatch(f"the Conv2d layer of {ctor} has no weight")
-    y = F.conv2d(x.double(), conv["weight"].double(), None if conv.get("bias") is None else conv["bias"].double(),
-                 stride=stride, padding=k // 2)
-    gamma, beta = bn.get("weight"), bn.get("bias")
-    y = F.batch_norm(y, None, None, None if gamma is None else gamma.double(), None if beta is None else beta.double(),
-                     training=True, eps=float(norms[0].get("eps", 1e-5)))
-    expected = torch.relu(y)
+    expected = torch.relu(_bn_leaf(_conv_leaf(x.double(), convs[0], ctor, stride, k // 2), norms[0]))
     got = _output(rep, what, tuple(expected.shape))
     if bool((got < 0).any()):
         raise checks.Mismatch(f"{what} returned negative values (as low as {float(got.min()):.4g}); the block must end with the ReLU")
@@ -171,6 +197,33 @@ def residual_block_identity_when_convs_are_zero(student: Student, case):
             raise checks.Mismatch(f"{what} returned all zeros; with a zero branch the block must still pass ReLU(X) through "
                                   "its shortcut (is X added back?)")
         checks.close(got, expected, f"{what} (the residual branch then outputs zero, so the block returns ReLU(X + 0))", inputs=(x,))
+    else:
+        checks.close(got, torch.zeros(got.shape, dtype=torch.float64),
+                     f"{what} (the residual branch and the 1x1 convolution on the shortcut then both output zero, "
+                     "so the block returns ReLU(0 + 0) = 0)", inputs=(x,))
+
+
+def _residual_candidates(rep: dict, x: torch.Tensor, ctor: str) -> list[torch.Tensor]:
+    """ReLU(X + BN(conv(ReLU(BN(conv(X)))))) from the block's own layers, for a block whose shortcut is the
+    identity: one candidate per order of its two 3x3 convolutions and of its two batch norms."""
+    convs = [leaf for leaf in rep["leaves"] if leaf["type"] == "Conv2d"]
+    norms = [leaf for leaf in rep["leaves"] if leaf["type"] == "BatchNorm2d"]
+    if len(convs) != 2 or len(norms) != 2 or any(leaf.get("kernel_size") != [3, 3] for leaf in convs):
+        kernels = ", ".join("x".join(str(v) for v in leaf.get("kernel_size") or ()) for leaf in convs) or "none"
+        raise checks.Mismatch(f"{ctor} has {len(convs)} Conv2d layers (kernels: {kernels}) and {len(norms)} BatchNorm2d layers; "
+                              "when its input and output shapes agree a residual block has two 3x3 convolutions, two batch "
+                              "norms and the identity shortcut, and its output is checked against those layers")
+    xd, out = x.double(), []
+    for first, second in permutations(convs):
+        for bn1, bn2 in permutations(norms):
+            try:
+                y = torch.relu(_bn_leaf(_conv_leaf(xd, first, ctor, 1, 1), bn1))
+                out.append(torch.relu(xd + _bn_leaf(_conv_leaf(y, second, ctor, 1, 1), bn2)))
+            except RuntimeError:  # layers that do not chain in this order
+                continue
+    if not out:
+        raise checks.Mismatch(f"the layers of {ctor} do not chain as conv-BN-ReLU-conv-BN on X of shape {tuple(x.shape)}")
+    return out
 
 
 @hidden_test(A, "residual_block_branch_ends_in_batch_norm", "ResidualBlock", stand_ins=("ConvBlock",), examples=8)
@@ -188,6 +241,9 @@ def residual_block_branch_ends_in_batch_norm(student: Student, case):
         raise checks.Mismatch(f"{what}: output - X, the residual branch, has per-channel means {show(mean.float())} and variances "
                               f"{show(var.float())}; a branch that ends in a freshly initialised BatchNorm2d (in training mode) "
                               "has mean 0 and variance 1 in every channel, so the sum should be X + BN(conv(...)), then ReLU")
+    _matches_one(got, _residual_candidates(rep, x, ctor),
+                 f"{what} (compared with ReLU(X + BN(conv(ReLU(BN(conv(X)))))) computed from your block's own layers; "
+                 f"{checks.only_if_right('a branch that ends in batch norm')})", x)
 
 
 # --------------------------------------------------------------------------------- SEBlock
@@ -203,6 +259,38 @@ def _nonzero(n: int, c: int, h: int, w: int, seed: int) -> torch.Tensor:
     magnitude = 0.25 + 1.75 * torch.rand(n, c, h, w, generator=gen)
     sign = torch.where(torch.rand(n, c, h, w, generator=gen) < 0.5, -1.0, 1.0)
     return magnitude * sign
+
+
+def _se_candidates(rep: dict, x: torch.Tensor, ctor: str) -> list[torch.Tensor]:
+    """X * sigmoid(W2 ReLU(W1 m + b1) + b2), m the channel means of X, from the block's own Linear (or 1x1
+    Conv2d) layers: one candidate per pair that maps C channels to a bottleneck and back (its width is
+    se_block_bottleneck_width's business, not this one's)."""
+    c, layers = x.shape[1], []
+    for leaf in rep["leaves"]:
+        w, b = leaf["params"].get("weight"), leaf["params"].get("bias")
+        if not isinstance(w, torch.Tensor) or w.dim() < 2 or not (isinstance(b, torch.Tensor) or b is None):
+            continue
+        if leaf["type"] == "Linear" or (leaf["type"] == "Conv2d" and leaf.get("kernel_size") == [1, 1]):
+            layers.append((w.double().flatten(1), None if b is None else b.double().reshape(-1)))
+    means, out = x.double().mean(dim=(2, 3)), []
+    for (w1, b1), (w2, b2) in permutations(layers, 2):
+        if w1.shape[1] == c and tuple(w2.shape) == (c, w1.shape[0]):
+            try:
+                gates = torch.sigmoid(F.linear(torch.relu(F.linear(means, w1, b1)), w2, b2))
+            except RuntimeError:  # a bias that does not fit its weight
+                continue
+            out.append(x.double() * gates[:, :, None, None])
+    if not out:
+        raise checks.Mismatch(f"{ctor} has no two Linear (or 1x1 Conv2d) layers that map its {c} channels to a bottleneck and "
+                              "back, so its gates cannot be checked: an SE block computes them with such a pair")
+    return out
+
+
+def _se_right(rep: dict, got: torch.Tensor, x: torch.Tensor, what: str, ctor: str, prop: str) -> None:
+    """SEBlock's one comparison of an output with the gates its own layers give."""
+    _matches_one(got, _se_candidates(rep, x, ctor),
+                 f"{what} (compared with X * sigmoid(W2 ReLU(W1 m + b1) + b2), m the channel means of X, computed with "
+                 f"your block's own two layers; {checks.only_if_right(prop)})", x)
 
 
 se_cases = st.tuples(st.integers(1, 3), st.integers(1, 40), st.one_of(st.none(), st.sampled_from([1, 2, 4, 8, 16])),
@@ -225,8 +313,9 @@ def se_block_output_shape(student: Student, case):
 def se_block_scales_each_channel(student: Student, case):
     n, c, r, h, w, seed = case
     x = _nonzero(n, c, h, w, seed)
-    rep, what, _ = _se(student, c, r, x)
-    got = _output(rep, what, tuple(x.shape)).double()
+    rep, what, ctor = _se(student, c, r, x)
+    out = _output(rep, what, tuple(x.shape))
+    got = out.double()
     ratio = got / x.double()
     gate = ratio.mean(dim=(2, 3), keepdim=True)
     spread = float((ratio - gate).abs().max())
@@ -237,6 +326,7 @@ def se_block_scales_each_channel(student: Student, case):
     if not (low > 0 and high < 1):
         raise checks.Mismatch(f"{what}: the channel gates (output / X) range from {low:.4g} to {high:.4g}; gates come out of a "
                               "sigmoid, so they lie strictly between 0 and 1")
+    _se_right(rep, out, x, what, ctor, "scaling each channel by a gate between 0 and 1")
 
 
 @hidden_test(A, "se_block_gates_use_channel_means", "SEBlock", stand_ins=("global_avg_pool",), examples=10)
@@ -249,15 +339,16 @@ def se_block_gates_use_channel_means(student: Student, case):
     x2 = x1 + d - d.mean(dim=(2, 3), keepdim=True)
     x = torch.cat([x1, x2])  # one batch: the second half has the same channel means as the first
     rep, what, ctor = _se(student, c, r, x)
-    got = _output(rep, what, tuple(x.shape))
-    _gates_something(got, x, what)
-    got, xd = got.double(), x.double()
+    out = _output(rep, what, tuple(x.shape))
+    _gates_something(out, x, what)
+    got, xd = out.double(), x.double()
     gates = (got * xd).sum(dim=(2, 3)) / (xd * xd).sum(dim=(2, 3))
     diff = float((gates[:n] - gates[n:]).abs().max())
     if diff > 1e-4:
         raise checks.Mismatch(f"{what}, where example {n}+i has the same per-channel means as example i but other values: "
                               f"their channel gates differ by up to {diff:.3g}; the squeeze step must use only each channel's mean "
                               "over height and width (global average pooling)")
+    _se_right(rep, out, x, what, ctor, "equal gates for equal channel means")
 
 
 @hidden_test(A, "se_block_bottleneck_width", "SEBlock", stand_ins=("global_avg_pool",))
@@ -274,22 +365,27 @@ def se_block_bottleneck_width(student: Student):
 
 
 # ------------------------------------------------------------------------ global_avg_pool
+def _gap_right(r, X: torch.Tensor, why: str = "") -> None:
+    """global_avg_pool's one comparison: the mean over the last two dimensions, in X's dtype."""
+    got = checks.close(r.value, X.double().mean(dim=(-2, -1)), f"{r.described} ({why})" if why else r.described, inputs=(X,))
+    if got.dtype != X.dtype:
+        raise checks.Mismatch(f"{r.described} returned a tensor of dtype {got.dtype} for an input of dtype {X.dtype}; keep the input's dtype")
+
+
 @hidden_test(A, "global_avg_pool_matches_torch", "global_avg_pool", examples=30)
 @given(X=s.leading_dims_tensors(max_lead=3))
 @example(X=(torch.arange(24, dtype=torch.float32).reshape(1, 2, 3, 4) - 8) / 4)
 @example(X=(torch.arange(30, dtype=torch.float64).reshape(2, 3, 5) - 10) / 4)
 def global_avg_pool_matches_torch(student: Student, X):
-    r = student.call("global_avg_pool", X)
-    got = checks.close(r.value, X.double().mean(dim=(-2, -1)), r.described, inputs=(X,))
-    if got.dtype != X.dtype:
-        raise checks.Mismatch(f"{r.described} returned a tensor of dtype {got.dtype} for an input of dtype {X.dtype}; keep the input's dtype")
+    _gap_right(student.call("global_avg_pool", X), X)
 
 
 @hidden_test(A, "global_avg_pool_leaves_input_unchanged", "global_avg_pool", examples=10)
 @given(X=s.leading_dims_tensors())
 def global_avg_pool_leaves_input_unchanged(student: Student, X):
     r = student.call("global_avg_pool", X)
-    checks.unchanged([X], r.args_after, ["X"], r.described, returned=r.value, shape=X.shape[:-2])
+    checks.unchanged([X], r.args_after, ["X"], r.described)
+    _gap_right(r, X, checks.only_if_right("leaving X unchanged"))
 
 
 # ------------------------------------------------------------------------ receptive_field
