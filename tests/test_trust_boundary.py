@@ -433,3 +433,23 @@ def test_reference_submissions_draw_no_note(tmp_path, course):
     assert result.notes == []
     assert [(t.name, t.output[:400]) for t in result.tests if not t.passed] == []
     assert {t.assignment for t in result.tests} == {a.id for a in course.assignments}
+
+
+def test_the_sandboxed_runtime_imports_nothing_of_the_trusted_side():
+    """The layout is the boundary: autograder/sandboxed/ runs beside student code and may import only
+    the standard library, torch, safetensors and its own modules (it is copied flat into the jail)."""
+    import ast
+    import sys
+
+    folder = Path(__file__).resolve().parent.parent / "autograder" / "sandboxed"
+    own = {p.stem for p in folder.glob("*.py")}
+    allowed = {"torch", "safetensors", "numpy", "__future__"} | own | set(sys.stdlib_module_names)
+    for path in folder.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else []
+            for name in names:
+                assert name.split(".")[0] in allowed, f"{path.name} imports {name}"
+    child = (folder / "child.py").read_text()
+    for secret in ("autograder.", "oracles.", "stand_ins.", "F.conv2d(", "def _corr2d", "STAND_INS"):
+        assert secret not in child, f"child.py mentions {secret}"
