@@ -1,7 +1,13 @@
 """`course`: the instructor's and CI's command line.
 
-Exit status: 0 whenever the command finished (whatever the scores), 2 for bad usage
-or bad configuration, 3 when the grader itself failed.
+Exit status:
+  0  the command finished: every test was graded (whatever the scores);
+  2  bad usage, bad configuration, or a missing prerequisite found before grading anyone
+     (Fashion-MNIST absent, no usable sandbox, limits that do not hold, a full disk): nothing
+     was graded, and the message says what to do;
+  3  the grader itself failed on something: a student it could not grade, or a test it could
+     not run (a grader error). Those are pending, never scored as zero, and the next
+     `course grade` grades them again; everything else was graded and stored.
 """
 
 from __future__ import annotations
@@ -41,12 +47,26 @@ def cmd_release(args: argparse.Namespace) -> int:
 
 
 def cmd_collect(args: argparse.Namespace) -> int:
-    from autograder import term
+    from autograder import clean, term
 
     course = _course(args)
     found = term.collect(course, args.assignment or None, args.exchange)
-    print(f"collected: {len(found)} student(s) in {term.submitted_dir(course)}: {', '.join(found) or '-'}")
+    print(f"collected: {len(found)} student(s) in {term.submitted_dir(course)}: {', '.join(map(clean.name, found)) or '-'}")
     return EXIT_OK
+
+
+def _preflight(command: str, course: course_config.Course, **kwargs) -> bool:
+    """Check the run's prerequisites (autograder/preflight.py); False, with the message printed, when one is missing."""
+    from autograder import preflight
+
+    try:
+        report = preflight.check(course, **kwargs)
+    except preflight.NotReady as exc:
+        print(f"{command}: {exc}", file=sys.stderr)
+        return False
+    for warning in report.warnings:
+        print(f"{command}: WARNING: {warning}", file=sys.stderr)
+    return True
 
 
 def _step_summary(text: str) -> None:
@@ -58,7 +78,7 @@ def _step_summary(text: str) -> None:
 
 
 def cmd_grade(args: argparse.Namespace) -> int:
-    from autograder import grade, report
+    from autograder import grade, preflight, report
 
     course = _course(args)
     if args.all:
@@ -70,6 +90,10 @@ def cmd_grade(args: argparse.Namespace) -> int:
     if not folder.is_dir():
         print(f"course grade: {folder} is not a folder", file=sys.stderr)
         return EXIT_USAGE
+    outputs = [Path(p).resolve().parent for p in (args.results, args.junit) if p]
+    if not _preflight("course grade", course, train=not args.no_train, outputs=outputs,
+                      assignments=args.assignment or preflight.assignments_in(folder, course)):
+        return EXIT_USAGE
     result = grade.grade(folder, course, only=args.assignment or None, train=not args.no_train,
                          workdir=Path(args.results).parent if args.results else None,
                          progress=None if args.quiet else lambda aid: print(f"grading {aid} ...", file=sys.stderr))
@@ -79,15 +103,20 @@ def cmd_grade(args: argparse.Namespace) -> int:
         report.write_junit(result, Path(args.junit))
     _step_summary(report.markdown(result, title=str(folder)))
     print(report.table(result))
-    if result.notes and not args.quiet:
-        print("notes:\n  " + "\n  ".join(result.notes))
-    return EXIT_GRADER if result.grader_errors else EXIT_OK
+    shown = report.cleaned(result)
+    if shown.notes and not args.quiet:
+        print("notes:\n  " + "\n  ".join(shown.notes))
+    if result.grader_errors:
+        print(f"course grade: the grader could not run {', '.join(report.pending(shown.tests))}: those tests are "
+              "pending, not scored; fix what their output says and grade again", file=sys.stderr)
+        return EXIT_GRADER
+    return EXIT_OK
 
 
 def _grade_class(args: argparse.Namespace, course) -> int:
     from tqdm.auto import tqdm
 
-    from autograder import term
+    from autograder import clean, term
 
     try:
         term.shard([], args.shard)
@@ -99,32 +128,41 @@ def _grade_class(args: argparse.Namespace, course) -> int:
         print(f"course grade --all: nobody in {term.submitted_dir(course)}; run `course collect` first", file=sys.stderr)
         return EXIT_USAGE
     mine = term.shard(everyone, args.shard)
+    if not _preflight("course grade --all", course, train=not args.no_train, outputs=[course.root]):
+        return EXIT_USAGE
     with tqdm(total=len(mine), desc="grading the class", unit="student", disable=args.quiet or None) as bar:
         run = term.grade_class(course, jobs=args.jobs, shard_spec=args.shard, train=not args.no_train,
                                force=args.force, on_done=lambda s, rec: bar.update(1))
         bar.update(len(run.skipped))
-    lines = [f"{'student'.ljust(20)} {'points':>15}  grader errors"]
+    name = {s: clean.name(s) for s in mine}  # a student id is a folder name: cleaned like any text
+    pending = run.pending
+    lines = [f"{'student'.ljust(20)} {'points':>15}  not graded (grader errors: pending)"]
     for s in mine:
         rec = run.records.get(s)
         if rec is None:
-            lines.append(f"{s.ljust(20)} {'not graded':>15}  the grader failed: {run.failed.get(s, '?')}")
+            lines.append(f"{name[s].ljust(20)} {'not graded':>15}  the grader failed: {clean.text(run.failed.get(s, '?'), 300)}")
             continue
-        errors = sum(t["grader_error"] for t in rec["tests"])
-        lines.append(f"{s.ljust(20)} {rec['score']:>7g} / {rec['max_score']:<6g}  {errors or '-'}")
+        lines.append(f"{name[s].ljust(20)} {rec['score']:>7g} / {rec['max_score']:<6g}  {', '.join(pending.get(s, [])) or '-'}")
     print("\n".join(lines))
     print(f"graded {len(run.graded)}, unchanged since the last run {len(run.skipped)}; scores are in {course.root / 'gradebook.db'}")
     if run.failed:
-        print(f"could not grade {len(run.failed)} student(s): {', '.join(sorted(run.failed))}; "
+        print(f"could not grade {len(run.failed)} student(s): {', '.join(name[s] for s in sorted(run.failed))}; "
               "their earlier grades are untouched, and `course grade --all` again retries only them", file=sys.stderr)
+    if pending:
+        print(f"the grader could not run some tests for {len(pending)} student(s): {', '.join(name[s] for s in sorted(pending))}; "
+              "those tests are pending in the gradebook, not zero: fix what their output says, and "
+              "`course grade --all` again grades them", file=sys.stderr)
+    from autograder.report import md
+
     _step_summary("| student | points |\n|---|---:|\n" + "\n".join(
-        f"| {s} | {run.records[s]['score']:g} / {run.records[s]['max_score']:g} |" if s in run.records
-        else f"| {s} | not graded (grader failure) |" for s in mine))
-    failed = run.failed or any(t["grader_error"] for r in run.records.values() for t in r["tests"])
-    return EXIT_GRADER if failed else EXIT_OK
+        f"| {md(name[s])} | {run.records[s]['score']:g} / {run.records[s]['max_score']:g}"
+        + (" (some tests pending: grader error)" if s in pending else "") + " |" if s in run.records
+        else f"| {md(name[s])} | not graded (grader failure) |" for s in mine))
+    return EXIT_GRADER if run.failed or pending else EXIT_OK
 
 
 def cmd_feedback(args: argparse.Namespace) -> int:
-    from autograder import feedback, term
+    from autograder import clean, feedback, term
 
     course = _course(args)
     out = course.root / "feedback"
@@ -132,7 +170,7 @@ def cmd_feedback(args: argparse.Namespace) -> int:
     for s in args.student or term.students(course):
         rec = term.load_record(course, s)
         if rec is None:
-            print(f"course feedback: {s} has not been graded yet (course grade --all)", file=sys.stderr)
+            print(f"course feedback: {clean.name(s)} has not been graded yet (course grade --all)", file=sys.stderr)
             continue
         written.append(feedback.write(course, s, rec, out))
     print(f"wrote {len(written)} feedback report(s) under {out}")
@@ -172,10 +210,19 @@ def cmd_demo(args: argparse.Namespace) -> int:
     import csv
     import tempfile
 
-    from autograder import demo, feedback, gradebook, term
+    from autograder import clean, data, demo, feedback, gradebook, term
 
     logging.getLogger("traitlets").setLevel(logging.WARNING)
     source = _course(args)
+
+    def fetch(root: Path) -> None:
+        print(f"Fashion-MNIST is not under {root} yet: downloading it there (about 30 MB) ...", file=sys.stderr)
+        data.download(root)
+
+    # Before anyone is graded: the data (fetched when online), the sandbox, the limits.
+    if not _preflight("course demo", source, train=not args.no_train, download=fetch,
+                      outputs=[Path(args.keep)] if args.keep else []):
+        return EXIT_USAGE
     with tempfile.TemporaryDirectory(prefix="course-demo-") as tmp:
         where = Path(args.keep) if args.keep else Path(tmp)
         t = demo.make_course(source, where / "course")
@@ -205,15 +252,51 @@ def cmd_demo(args: argparse.Namespace) -> int:
             best = {r["assignment"]: float(r["max_score"]) for r in rows if r["student_id"] == s}
             print("  " + s.ljust(9) + "".join(f"{mine.get(aid, 0):7g}" for aid in ids)
                   + f"   {sum(mine.values()):g} / {sum(best.values()) - by_hand:g}")
+        pending = run.pending
         for s in demo.STUDENTS:
             if s not in run.records:
-                print(f"  {s}: not graded, the grader failed ({run.failed.get(s)})")
+                print(f"  {s}: not graded, the grader failed ({clean.text(run.failed.get(s), 300)})")
                 continue
-            failing = sorted({st for x in run.records[s]["tests"] if x["score"] < x["max_score"] for st in x["stubs"]})
-            print(f"  {s}: " + (f"lost points on {', '.join(failing)}" if failing else "every stub passed"))
+            tests = run.records[s]["tests"]
+            failing = sorted({st for x in tests if x["score"] < x["max_score"] and not x.get("grader_error") for st in x["stubs"]})
+            line = (f"lost points on {', '.join(failing)}" if failing
+                    else "every graded stub passed" if s in pending else "every stub passed")
+            if s in pending:
+                line += f"; not graded yet (grader error, pending): {', '.join(pending[s])}"
+            print(f"  {s}: {line}")
+        if pending:
+            errors = [x for s in pending for x in run.records[s]["tests"] if x.get("grader_error")]
+            first = next((x["output"] for x in errors if x.get("kind") != "check"), errors[0]["output"])
+            print(f"\nThe grader could not run some tests (their points are pending, not lost): {clean.text(first, 500)}")
         if args.keep:
             print(f"\nkept: {t.course.root} (feedback/<student>/feedback.html, grades.csv, gradebook.db)")
-    return EXIT_GRADER if run.failed else EXIT_OK
+    return EXIT_GRADER if run.failed or pending else EXIT_OK
+
+
+def cmd_data(args: argparse.Namespace) -> int:
+    """Where Fashion-MNIST is (or must go), whether it is there; --download fetches it (online)."""
+    from autograder import data
+
+    course = _course(args)
+    root, source = course.data_path(), course.data_source()
+    if data.present(root):
+        print(f"Fashion-MNIST: {root} ({source}): present")
+        return EXIT_OK
+    if not args.download:
+        print(f"Fashion-MNIST: {root} ({source}): missing. Run `course data --download` while online, or set "
+              f"{course_config.DATA_ROOT_ENV} to a folder holding FashionMNIST/raw.", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"downloading Fashion-MNIST into {root} ({source}) ...")
+    try:
+        data.download(root)
+    except course_config.GraderUnavailable as exc:
+        print(f"course data: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if not data.present(root):
+        print(f"course data: the download finished but Fashion-MNIST is still not readable under {root}", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"Fashion-MNIST: {root} ({source}): present")
+    return EXIT_OK
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
@@ -287,6 +370,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--keep", help="build the throwaway course here and keep it")
     p.set_defaults(func=cmd_demo)
 
+    p = sub.add_parser("data", help="where Fashion-MNIST is and whether it is there; --download fetches it (online)")
+    p.add_argument("--download", action="store_true", help="download it into the data root when it is missing")
+    p.set_defaults(func=cmd_data)
+
     p = sub.add_parser("calibrate", help="train the reference LeNet over several seeds; recommend a threshold")
     p.add_argument("what", choices=["lenet"])
     p.add_argument("--seeds", type=int, default=5)
@@ -301,6 +388,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except (course_config.CourseConfigError, FileExistsError, KeyError) as exc:
+        print(f"course: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except course_config.GraderUnavailable as exc:  # a prerequisite missing (calibrate without the data, ...)
         print(f"course: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

@@ -16,10 +16,19 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 DATA_ROOT_ENV = "COURSE_DATA_ROOT"
 COURSE_FILE_ENV = "COURSE_YAML"
+LOADED_ROOTS: set[str] = set()  # every course root loaded in this process (see autograder/clean.py)
+DATA_CACHE = "cnn-course"  # the per-user default: $XDG_CACHE_HOME/cnn-course/data, or ~/.cache/cnn-course/data
 
 
 class CourseConfigError(ValueError):
     """course.yaml is missing, unreadable or invalid; the message names the bad key."""
+
+
+class GraderUnavailable(RuntimeError):
+    """The grader cannot do its job here (data missing, the sandbox cannot start, disk full,
+    CUDA broken): the instructor must fix something. Never the student's fault, never a grade:
+    a test that raises it is a grader error (pending, regraded by the next run). The message
+    says what to fix, in the instructor's terms."""
 
 
 class _Strict(BaseModel):
@@ -32,6 +41,36 @@ class TimeLimits(_Strict):
     call_seconds: float = Field(20, gt=0)
     test_seconds: float = Field(120, gt=0)
     lenet_seconds: float = Field(900, gt=0)
+    # Everything one assignment may take (loading, reloads after crashes, every test but training);
+    # unset, 3 x cell_seconds. The child cannot extend any of these budgets.
+    assignment_seconds: float | None = Field(None, gt=0)
+
+    @property
+    def assignment_budget(self) -> float:
+        return self.assignment_seconds or 3 * self.cell_seconds
+
+
+class SandboxLimits(_Strict):
+    """What one sandbox (a child process and everything it starts) may use, all its processes
+    together: enforced by the kernel's control groups where the grader can use them (tmpfs,
+    shared memory and memfds included), else by the grader's memory watchdog (autograder/cgroups.py)."""
+
+    memory_gib: float = Field(3, ge=0.75, le=1024)  # a fresh sandbox, torch imported, holds about 0.36
+    # The child that trains the student's LeNet. The reference LeNet's sandbox peaked at 0.61 GiB
+    # (its control group's peak: the full protocol, 60k images, torch, 2 threads, CPU); 4 leaves
+    # room for wider nets and, on a GPU, CUDA's host-side libraries (not measured yet: no GPU here).
+    training_memory_gib: float = Field(4, ge=1, le=1024)
+    processes: int = Field(128, ge=16, le=65536)  # threads count too
+    tmp_mib: int = Field(512, ge=16)  # the private /tmp
+    shm_mib: int = Field(64, ge=1)  # the private /dev/shm
+    cpus: float = Field(1, gt=0, le=1024)  # cores one sandbox may keep busy; training gets its worker's share
+
+    @model_validator(mode="after")
+    def _tmpfs_within_memory(self) -> "SandboxLimits":
+        if (self.tmp_mib + self.shm_mib) / 1024 >= self.memory_gib:
+            raise ValueError(f"tmp_mib ({self.tmp_mib}) and shm_mib ({self.shm_mib}) must together stay below "
+                             f"memory_gib ({self.memory_gib} GiB): /tmp and /dev/shm are memory, counted in it")
+        return self
 
 
 class CreditRung(_Strict):
@@ -94,9 +133,10 @@ class Assignment(_Strict):
 class Course(_Strict):
     id: str
     title: str
-    data_root: str
+    data_root: str | None = None  # optional: see data_path()
     exchange: str = "/srv/nbgrader/exchange"  # nbgrader's exchange root (release, submit, collect)
     time_limits: TimeLimits = TimeLimits()
+    limits: SandboxLimits = SandboxLimits()
     lenet: LeNetProtocol
     assignments: list[Assignment]
 
@@ -120,10 +160,24 @@ class Course(_Strict):
         raise KeyError(f"no assignment {assignment_id!r} in course.yaml (known: {known})")
 
     def data_path(self) -> Path:
-        """The Fashion-MNIST root: $COURSE_DATA_ROOT, else course.yaml's data_root."""
+        """The Fashion-MNIST root: $COURSE_DATA_ROOT, else course.yaml's data_root (relative to
+        course.yaml), else a per-user cache ($XDG_CACHE_HOME/cnn-course/data, ~/.cache/cnn-course/data)."""
         override = os.environ.get(DATA_ROOT_ENV)
-        raw = Path(override) if override else Path(self.data_root)
+        if override:
+            raw = Path(override).expanduser()
+        elif self.data_root:
+            raw = Path(self.data_root).expanduser()
+        else:
+            return default_data_root()
         return raw if raw.is_absolute() else (self.root / raw).resolve()
+
+    def data_source(self) -> str:
+        """Where data_path() came from, for messages that tell the instructor what to change."""
+        if os.environ.get(DATA_ROOT_ENV):
+            return f"${DATA_ROOT_ENV}"
+        if self.data_root:
+            return "course.yaml data_root"
+        return "the default per-user cache"
 
     @property
     def solutions_dir(self) -> Path:
@@ -132,6 +186,13 @@ class Course(_Strict):
     @property
     def assignments_dir(self) -> Path:
         return self.root / "assignments"
+
+
+def default_data_root() -> Path:
+    """A place every user can write to and that outlives a course folder: the per-user cache."""
+    cache = os.environ.get("XDG_CACHE_HOME")
+    base = Path(cache) if cache and Path(cache).is_absolute() else Path.home() / ".cache"
+    return base / DATA_CACHE / "data"
 
 
 def _describe(err: ValidationError, path: Path) -> str:
@@ -170,7 +231,9 @@ def load(path: Path | str | None = None) -> Course:
         course = Course.model_validate(raw)
     except ValidationError as exc:
         raise CourseConfigError(_describe(exc, path)) from None
-    return course.model_copy(update={"root": path.resolve().parent})
+    root = path.resolve().parent
+    LOADED_ROOTS.add(str(root))  # a grader path: autograder/clean.py keeps it out of every report
+    return course.model_copy(update={"root": root})
 
 
 @lru_cache(maxsize=None)

@@ -1,8 +1,10 @@
 """Fashion-MNIST through torchvision, from the course's configured data root.
 
-The root comes from course.yaml (`data_root`), overridden by $COURSE_DATA_ROOT. Real
-users get torchvision's download when the files are missing; tests, CI and benchmarks
-pass download=False so a missing file is an error, never a network call.
+The root is $COURSE_DATA_ROOT, else course.yaml's optional `data_root`, else a per-user cache
+(~/.cache/cnn-course/data): see config.Course.data_path. Students' notebooks get torchvision's
+download when the files are missing; the grader never downloads while grading (`course data
+--download` does, once, and `course grade`/`course demo` check first): tests, CI and benchmarks
+pass download=False, so a missing file is an error, never a network call.
 """
 
 from __future__ import annotations
@@ -19,8 +21,46 @@ CLASSES = (
 )
 
 
+class DataUnavailable(course_config.GraderUnavailable, FileNotFoundError):
+    """Fashion-MNIST is not where the course says: the instructor's to fix, never a student's zero."""
+
+
 def data_root(course: course_config.Course | None = None) -> Path:
     return (course or course_config.default_course()).data_path()
+
+
+def missing_message(root: Path | str, where: str | None = None, detail: str = "") -> str:
+    """What the instructor must do when Fashion-MNIST is not under `root`."""
+    where = f" ({where})" if where else ""
+    detail = f" ({detail})" if detail else ""
+    return (f"Fashion-MNIST is not available under {root}{where}{detail}: set data_root in course.yaml or "
+            f"${course_config.DATA_ROOT_ENV} to a folder holding FashionMNIST/raw, or go online once and run "
+            f"`course data --download`.")
+
+
+def present(root: Path | str) -> bool:
+    """Both splits are there, as torchvision checks them (no download, no reading the images)."""
+    from torchvision import datasets
+
+    try:
+        return all(datasets.FashionMNIST(root=str(root), train=train, download=False) is not None for train in (True, False))
+    except (RuntimeError, OSError, ValueError):
+        return False
+
+
+def download(root: Path | str) -> None:
+    """Fetch both splits into `root` (online). Raises DataUnavailable saying why when it cannot."""
+    from torchvision import datasets
+
+    Path(root).mkdir(parents=True, exist_ok=True)
+    try:
+        for train in (True, False):
+            datasets.FashionMNIST(root=str(root), train=train, download=True)
+    except Exception as exc:  # noqa: BLE001 - URLError, timeouts, a full disk: all say the same to the instructor
+        why = " ".join(str(exc).split())[:300] or type(exc).__name__
+        err = DataUnavailable(missing_message(root, detail=f"the download failed: {why}"))
+        err.why = why
+        raise err from None
 
 
 def fashion_mnist(train: bool, *, root: Path | str | None = None, download: bool = True, transform=None):
@@ -33,11 +73,9 @@ def fashion_mnist(train: bool, *, root: Path | str | None = None, download: bool
             root=str(root), train=train, download=download,
             transform=transform if transform is not None else transforms.ToTensor(),
         )
-    except RuntimeError as exc:
-        raise FileNotFoundError(
-            f"Fashion-MNIST not found under {root}/FashionMNIST/raw and download={download}: {exc}. "
-            f"Set data_root in course.yaml or ${course_config.DATA_ROOT_ENV}."
-        ) from None
+    except (RuntimeError, OSError) as exc:
+        detail = f"the download failed: {' '.join(str(exc).split())[:200]}" if download else ""
+        raise DataUnavailable(missing_message(root, detail=detail)) from None
 
 
 def as_tensors(train: bool, *, root: Path | str | None = None, download: bool = True) -> tuple[torch.Tensor, torch.Tensor]:

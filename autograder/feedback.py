@@ -3,7 +3,8 @@
 One self-contained file per student (images inlined), so it can be mailed, uploaded to an
 LMS, or released through nbgrader's feedback exchange as it is. Images are inlined only from
 the student's own autograded/ folder, read without following links (autograder/intake.py):
-a report never carries a file from anywhere else.
+a report never carries a file from anywhere else. Every text comes from the record through
+report.cleaned_record (autograder/clean.py), then Jinja's HTML escaping.
 """
 
 from __future__ import annotations
@@ -25,21 +26,24 @@ TEMPLATE = """<!doctype html>
  th, td { border-bottom: 1px solid #ddd; padding: .35rem .5rem; text-align: left; vertical-align: top; }
  td.pts { text-align: right; white-space: nowrap; }
  tr.failed td.pts { color: #b00020; font-weight: 600; }
+ tr.pending td.pts { color: #8a6d00; font-weight: 600; }
+ p.pending { background: #fff4ce; padding: .5rem; }
  pre { white-space: pre-wrap; background: #f6f6f6; padding: .5rem; margin: .25rem 0 0; font-size: .85rem; }
  .kind { color: #666; font-size: .8rem; }
 </style></head><body>
 <h1>{{ course.title }}</h1>
 <p><b>{{ student }}</b>: {{ "%g"|format(record.score) }} / {{ "%g"|format(record.max_score) }} points
  from the automatic grader{% if manual %} (written answers are graded by hand and not included){% endif %}.</p>
+{% if grader_note %}<p class="pending"><b>{{ grader_note }}</b></p>{% endif %}
 {% if record.notes %}<h3>Notes</h3><ul>{% for n in record.notes %}<li><pre>{{ n }}</pre></li>{% endfor %}</ul>{% endif %}
 {% for aid, tests in assignments %}
 <h2>{{ titles[aid] }} <span class="kind">({{ aid }}: {{ "%g"|format(tests|sum(attribute="score")) }} / {{ "%g"|format(tests|sum(attribute="max_score")) }})</span></h2>
 <table><tr><th>test</th><th>stubs</th><th>points</th></tr>
-{% for t in tests %}<tr class="{{ 'passed' if t.score >= t.max_score else 'failed' }}">
+{% for t in tests %}<tr class="{{ 'pending' if t.grader_error else 'passed' if t.score >= t.max_score else 'failed' }}">
  <td>{{ t.test }} <span class="kind">{{ 'visible check' if t.kind == 'check' else 'hidden test' }}</span>
  {% if t.output %}<pre>{{ t.output }}</pre>{% endif %}
  {% for label, src in t.images %}<p>{{ label }}:<br><img alt="{{ label }}" src="data:image/png;base64,{{ src }}"></p>{% endfor %}</td>
- <td>{{ t.stubs|join(", ") }}</td><td class="pts">{{ "%g"|format(t.score) }} / {{ "%g"|format(t.max_score) }}</td></tr>
+ <td>{{ t.stubs|join(", ") }}</td><td class="pts">{% if t.grader_error %}pending{% else %}{{ "%g"|format(t.score) }}{% endif %} / {{ "%g"|format(t.max_score) }}</td></tr>
 {% endfor %}</table>
 {% endfor %}
 </body></html>
@@ -59,16 +63,20 @@ def _image(course, student: str, path: str) -> str | None:
 
 
 def render(course, student: str, record: dict) -> str:
+    from autograder import clean, report
+
     env = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
+    shown = report.cleaned_record(record)
     per: dict[str, list[dict]] = defaultdict(list)
-    for t in record["tests"]:
+    for t in shown["tests"]:
         images = [(label, src) for label, path in (t.get("files") or {}).items()
                   if (src := _image(course, student, path)) is not None]
         per[t["assignment"]].append({**t, "images": images})
     titles = {a.id: a.title for a in course.assignments}
     manual = any(a.manual for a in course.assignments if a.id in per)
-    return env.from_string(TEMPLATE).render(course=course, student=student, record=record,
-                                            assignments=list(per.items()), titles=titles, manual=manual)
+    return env.from_string(TEMPLATE).render(course=course, student=clean.name(student), record=shown,
+                                            assignments=list(per.items()), titles=titles, manual=manual,
+                                            grader_note=report.grader_note(shown["tests"]))
 
 
 def write(course, student: str, record: dict, folder: Path) -> Path:

@@ -99,31 +99,49 @@ def grade(folder: Path, course: Course, *, only: list[str] | None = None,
 
 def _grade_assignment(course: Course, sub: Submission, aid: str, tests: list[hidden.HiddenTest], notes: list[str],
                       workdir: Path | None = None) -> list[TestResult]:
+    """Load, run the tests, apply the policy: all within the assignment's budget, except training,
+    which has its own (lenet_seconds + test_seconds, its dedicated child's start and load included)."""
     name = sub.notebooks[aid].relative_to(sub.folder) if sub.notebooks[aid].is_relative_to(sub.folder) else sub.notebooks[aid]
-    try:
-        loaded = sub.load(aid)
-    except StubError as exc:
-        notes.append(f"{name}: {exc}")
-        zeros = [_zero(course, aid, t, f"{name} could not be graded: {exc}") for t in tests]
-        return zeros + _confirmed_checks(course, aid, zeros, complete=True)
-    for index, error in sorted(loaded.errors.items()):
-        notes.append(f"{name}, {loaded.cells[index].label}: {error.strip().splitlines()[-1] if error.strip() else 'error'}")
-    notes.extend(f"{name}: {n}" for n in _tampering(course, aid, loaded))
-
+    limits = course.time_limits
     results: list[TestResult] = []
     ops: dict[str, set[str]] = {}
-    for test in hidden.safe_order(tests):
-        limit = course.time_limits.lenet_seconds if test.training else course.time_limits.test_seconds
+
+    hung: dict[str, str] = {}  # stub -> the test in which it ran past its time
+
+    def run(test: hidden.HiddenTest, limit: float) -> None:
         missing = [s for s in test.stubs if s not in loaded.names]
         if missing:
             results.append(_zero(course, aid, test, _missing_message(name, loaded, missing[0])))
-            continue
+            return
+        if set(test.stubs) <= set(hung):  # a hang costs its time once
+            stub = test.stubs[0]
+            results.append(_zero(course, aid, test, f"not run: {stub} did not finish in an earlier test ({hung[stub]})"))
+            return
         outcome, test_ops = hidden.run(test, sub, limit, str(workdir) if workdir else None)
+        if outcome.hung:
+            hung.update({s: test.name for s in test.stubs})
         for stub, seen in test_ops.items():
             ops.setdefault(stub, set()).update(seen)
         points = _points(course, aid, test.name)
         results.append(TestResult(aid, test.name, test.stubs, round(points * outcome.fraction, 4), points,
                                   outcome.output, outcome.seconds, outcome.grader_error, outcome.files))
+
+    with sub.budget(limits.assignment_budget, f"grading {name}"):
+        try:
+            loaded = sub.load(aid)
+        except StubError as exc:
+            notes.append(f"{name}: {exc}")
+            zeros = [_zero(course, aid, t, f"{name} could not be graded: {exc}") for t in tests]
+            return zeros + _confirmed_checks(course, aid, zeros, complete=True)
+        for index, error in sorted(loaded.errors.items()):
+            notes.append(f"{name}, {loaded.cells[index].label}: {error.strip().splitlines()[-1] if error.strip() else 'error'}")
+        notes.extend(f"{name}: {n}" for n in _tampering(course, aid, loaded))
+        for test in hidden.safe_order([t for t in tests if not t.training]):
+            run(test, limits.test_seconds)
+    for test in [t for t in tests if t.training]:
+        budget = limits.lenet_seconds + limits.test_seconds
+        with sub.budget(budget, f"training for {test.name}"):
+            run(test, budget)
     declared = {t.name: i for i, t in enumerate(tests)}
     results.sort(key=lambda r: declared[r.name])  # reported in the order the tests are declared
     verdicts = _policy(course, aid, loaded, tests, str(name))
@@ -197,10 +215,17 @@ def _confirmed_checks(course: Course, aid: str, hidden_results: list[TestResult]
             continue
         called = sorted(cell.used_names() & stubs)
         tested = [r for r in hidden_results if set(r.stubs) & set(called)]
-        failing = sorted({s for r in tested if not r.passed for s in r.stubs if s in called})
+        # A test the grader could not run (grader_error) found nothing wrong with the student's work.
+        failing = sorted({s for r in tested if not r.passed and not r.grader_error for s in r.stubs if s in called})
+        unrun = [r.name for r in tested if r.grader_error]
         points = a.checks[cell.grade_id]
+        error = False
         if failing:
             why = f"visible check {cell.grade_id}: not confirmed, the hidden tests of {', '.join(failing)} found a problem (see those tests)"
+        elif unrun:
+            # Pending, like the test itself: a grader error, never the student's zero.
+            why = f"visible check {cell.grade_id}: not confirmed: the grader could not run {', '.join(unrun)} (see the note at the top)"
+            error = True
         elif not tested or not complete:
             why = f"visible check {cell.grade_id}: not confirmed, the hidden tests of {', '.join(called) or 'its stubs'} did not run"
         else:
@@ -208,7 +233,7 @@ def _confirmed_checks(course: Course, aid: str, hidden_results: list[TestResult]
         # Tags: the stubs this check depends on; when it fails, only the ones found wrong, so the
         # points are charged to the stub at fault and to no other.
         tags = tuple(failing) if failing else tuple(called)
-        out.append(TestResult(aid, cell.grade_id, tags, 0.0 if why else points, points, why, kind="check"))
+        out.append(TestResult(aid, cell.grade_id, tags, 0.0 if why else points, points, why, grader_error=error, kind="check"))
     return out
 
 

@@ -5,6 +5,11 @@ manual answer (the cells nbgrader itself knows), and one grade cell per hidden t
 named `hidden_<test>`. Writes are upserts keyed by (student, assignment, cell), so
 storing the same result twice changes nothing and a re-run after a crash counts nothing
 twice.
+
+A test the grader could not run (grader_error: data missing, the sandbox could not start)
+stores no score: its grade is left without an automatic score and marked as needing grading,
+nbgrader's own "pending" (formgrader lists it), never a zero. term.grade_class regrades every
+record with such a test on the next run, which then stores the score and clears the mark.
 """
 
 from __future__ import annotations
@@ -73,16 +78,28 @@ def store(course: course_config.Course, student: str, results: dict, timestamp: 
                 except MissingEntry:  # a cell recorded after this submission was first stored
                     grade = Grade(cell_id=cell.id, notebook=nb)
                     gb.db.add(grade)
-                grade.auto_score = float(t["score"])
+                if t.get("grader_error"):
+                    grade.auto_score = None  # pending: not a zero
+                    grade.needs_manual_grade = True
+                else:
+                    grade.auto_score = float(t["score"])
+                    grade.needs_manual_grade = False
             gb.db.commit()
 
 
 def export_csv(course: course_config.Course, path: Path) -> Path:
-    """nbgrader's own CSV export of the gradebook."""
+    """nbgrader's own CSV export of the gradebook, its lines cleaned (autograder/clean.py): a
+    student id is a folder name, and neither a spreadsheet nor a terminal may act on what it holds.
+    (nbgrader writes one unquoted line per row; a carriage return in a field does not split it here.)"""
     from nbgrader.plugins import CsvExportPlugin
+
+    from autograder import clean
 
     plugin = CsvExportPlugin()
     plugin.to = str(path)
     with Gradebook(url(course)) as gb:
         plugin.export(gb)
-    return Path(path)
+    path = Path(path)
+    lines = path.read_bytes().decode("utf-8", errors="replace").split("\n")  # no newline translation
+    path.write_text("\n".join(clean.text(line).replace("\n", " ") for line in lines), encoding="utf-8")
+    return path

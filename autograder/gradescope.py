@@ -20,10 +20,9 @@ set -euo pipefail
 apt-get update -qq && apt-get install -y -qq bubblewrap python3-venv python3-pip >/dev/null
 python3 -m venv /autograder/venv
 /autograder/venv/bin/pip install -q /autograder/source
-# Fashion-MNIST for the LeNet test, fetched now: grading runs offline.
+# Fashion-MNIST for the LeNet test, fetched now: grading runs offline and never downloads.
 mkdir -p /autograder/data
-COURSE_DATA_ROOT=/autograder/data /autograder/venv/bin/python -c \\
-  "from autograder.data import fashion_mnist; fashion_mnist(True); fashion_mnist(False)"
+COURSE_DATA_ROOT=/autograder/data /autograder/venv/bin/course --course /autograder/source/course.yaml data --download
 """
 
 RUN = """#!/usr/bin/env bash
@@ -35,6 +34,9 @@ export COURSE_DATA_ROOT="${{COURSE_DATA_ROOT:-$ROOT/data}}"
 mkdir -p "$ROOT/results"
 "$COURSE" --course "$ROOT/source/course.yaml" grade "$ROOT/submission" {only}--results "$ROOT/results/results.json" -q
 status=$?
+# Exit 2: a prerequisite is missing (data, sandbox; the message above, in the instructor's
+# stdout, says which), nothing was graded. Exit 3: some tests could not run; results.json says
+# which, and regrading on Gradescope grades them.
 if [ ! -s "$ROOT/results/results.json" ]; then
   # The grader itself failed: say so to the student rather than leave Gradescope guessing.
   printf '{{"score": 0, "output": "The autograder failed (exit %s); your instructor has been told. Your submission is safe.", "tests": []}}\\n' "$status" \\

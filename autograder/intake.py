@@ -200,10 +200,16 @@ def _file_verdict(st: os.stat_result, name: str, dir_fd: int) -> str | None:
     return _verdict(st, name, dir_fd)
 
 
-def read_bytes(root: Path | str, rel: PurePath | str, *, follow_root: bool = True) -> bytes:
-    """The content of the submission's own regular file root/rel (see open_member)."""
+MAX_FILE_BYTES = 64 * 1024**2  # far above any notebook of this course; a larger file is refused unread
+
+
+def read_bytes(root: Path | str, rel: PurePath | str, *, follow_root: bool = True, limit: int = MAX_FILE_BYTES) -> bytes:
+    """The content of the submission's own regular file root/rel (see open_member), at most `limit` bytes."""
     with os.fdopen(open_member(root, rel, follow_root=follow_root), "rb") as f:
-        return f.read()
+        data = f.read(limit + 1)
+    if len(data) > limit:
+        raise Refused(f"{PurePath(rel).as_posix()} is larger than {limit // 1024**2} MiB; a submission's file may not be")
+    return data
 
 
 def entry(root: Path | str, rel: PurePath | str, *, follow_root: bool = True) -> os.stat_result | None:

@@ -48,8 +48,11 @@ class Split:
 
 @lru_cache(maxsize=2)
 def fashion_mnist(train: bool, root: str) -> Split:
-    """The raw split as torchvision stores it (uint8), cached: a class is graded in one process."""
-    ds = data.fashion_mnist(train, root=root)
+    """The raw split as torchvision stores it (uint8), cached: a class is graded in one process.
+
+    Never downloads: missing data raises data.DataUnavailable (a GraderUnavailable) here, in the
+    parent, before any child starts, and the test becomes a grader error, not the student's zero."""
+    ds = data.fashion_mnist(train, root=root, download=False)
     return Split(ds.data.clone(), ds.targets.to(torch.int64).clone())
 
 
@@ -69,12 +72,19 @@ GPU_MEMORY = 8 * GiB
 
 
 def training_limits(course: course_config.Course, on_gpu: bool) -> Limits:
-    """CPU time scaled to the training budget; on the GPU the address-space limit (which breaks
-    CUDA's large virtual reservations) gives way to the parent's resident-memory watchdog."""
-    cpu = int(course.time_limits.lenet_seconds * max(torch.get_num_threads(), 1)) + 60
+    """The training child's limits: course.yaml's `limits:`, with `training_memory_gib` for the whole
+    sandbox (the dataset, torch and the student's net; its control group holds it, or the watchdog
+    where there is none), as many cores as this worker's torch threads (term.worker_threads), and
+    CPU time scaled to the training budget. On the GPU the address-space limit, which breaks CUDA's
+    large virtual reservations, is off: the control group covers host memory there."""
+    base = Limits.from_course(course)
+    threads = max(torch.get_num_threads(), 1)
+    memory = int(course.limits.training_memory_gib * GiB)
+    limits = dataclasses.replace(base, cpu_seconds=int(course.time_limits.lenet_seconds * threads) + 60,
+                                 memory_bytes=memory, cpus=max(base.cpus, threads))
     if on_gpu:
-        return Limits(cpu_seconds=cpu, address_space=None, memory_bytes=12 * GiB, gpu_memory_bytes=GPU_MEMORY)
-    return Limits(cpu_seconds=cpu, address_space=12 * GiB)
+        return dataclasses.replace(limits, address_space=None, gpu_memory_bytes=GPU_MEMORY)
+    return dataclasses.replace(limits, address_space=max(12 * GiB, 2 * memory))
 
 
 @dataclass
@@ -224,8 +234,8 @@ def train_student(sub, aid: str, course: course_config.Course,
 
         began = time.monotonic()
         with sub.dedicated_child(limits, gpu=dev == "cuda"):
-            report = sub.probe(aid, "train", params, described=what,
-                               timeout=course.time_limits.lenet_seconds, on_event=progress)
+            report = sub.probe(aid, "train", params, described=what, timeout=course.time_limits.lenet_seconds,
+                               on_event=progress, max_events=proto.epochs)
         seconds = time.monotonic() - began
     if not report.get("is_module"):
         from autograder import checks

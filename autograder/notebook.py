@@ -41,7 +41,7 @@ class Cell:
         """Top-level def/class names in a code cell (empty if it does not parse)."""
         try:
             tree = ast.parse(self.source)
-        except SyntaxError:
+        except (SyntaxError, RecursionError, MemoryError, ValueError):  # nested thousands deep, NUL bytes
             return []
         return [n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
 
@@ -49,7 +49,7 @@ class Cell:
         """Every name a code cell reads (empty if it does not parse)."""
         try:
             tree = ast.parse(runnable_source(self.source))
-        except SyntaxError:
+        except (SyntaxError, RecursionError, MemoryError, ValueError):
             return set()
         return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
 
@@ -70,6 +70,9 @@ def _role(cell: nbformat.NotebookNode) -> Role:
     return "code"
 
 
+MAX_NOTEBOOK_BYTES = 64 * 1024**2
+
+
 def read(path: Path | str) -> nbformat.NotebookNode:
     """A notebook, parsed. A submission's notebook (an `intake.Member`, as find_notebooks returns
     it) is read through intake, never through a link, whatever its name points at by now."""
@@ -87,7 +90,10 @@ def read(path: Path | str) -> nbformat.NotebookNode:
             except intake.Refused as exc:
                 raise NotebookError(str(exc)) from None
         else:
-            data = path.read_bytes()
+            with open(path, "rb") as f:
+                data = f.read(MAX_NOTEBOOK_BYTES + 1)
+            if len(data) > MAX_NOTEBOOK_BYTES:
+                raise NotebookError(f"{path.name}: larger than {MAX_NOTEBOOK_BYTES // 1024**2} MiB, more than a notebook may be")
         # read_text's universal newlines, so error positions are counted as before
         text = data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
     except FileNotFoundError:
@@ -98,10 +104,14 @@ def read(path: Path | str) -> nbformat.NotebookNode:
         json.loads(text)
     except json.JSONDecodeError as exc:
         raise NotebookError(f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}): {exc.msg}") from None
+    except (RecursionError, MemoryError):
+        raise NotebookError(f"{path}: its JSON is nested too deep to be a notebook") from None
     try:
         nb = nbformat.reads(text, as_version=4)
     except Exception as exc:  # nbformat raises several unrelated types for malformed files
-        raise NotebookError(f"{path}: not a Jupyter notebook: {exc}") from None
+        raise NotebookError(f"{path}: not a Jupyter notebook: {str(exc)[:300]}") from None
+    except RecursionError:
+        raise NotebookError(f"{path}: nested too deep to be a notebook") from None
     return nb
 
 

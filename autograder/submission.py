@@ -8,6 +8,7 @@ restarted, so one hostile stub costs only its own tests.
 
 from __future__ import annotations
 
+import dataclasses
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 import os
@@ -20,7 +21,7 @@ from autograder import config as course_config
 from autograder import help
 from autograder import intake
 from autograder import notebook
-from autograder.sandbox import Child, ChildDied, Limits
+from autograder.sandbox import DEFAULT_REPLY_BYTES, Child, ChildDied, ChildTimeout, Limits
 
 RUNNABLE_ROLES = ("stub", "code")
 
@@ -118,7 +119,7 @@ class Submission:
     def __init__(self, folder: Path, course: course_config.Course, limits: Limits | None = None) -> None:
         self.folder = Path(folder).resolve()
         self.course = course
-        self.limits = limits or Limits()
+        self.limits = limits or Limits.from_course(course)
         self.notebooks, self.missing = find_notebooks(self.folder, course)
         self.loaded: dict[str, Loaded] = {}
         self.unreadable: dict[str, str] = {}
@@ -126,6 +127,9 @@ class Submission:
         self.gpu = False
         self._in_child: set[str] = set()
         self.restarts = 0
+        self.deadline: float | None = None  # the current budget's end (time.monotonic), if any
+        self._rid = 0  # request id: each reply must carry its request's
+        self.budget_what = ""
 
     # -- child life cycle ------------------------------------------------------------------
     def _ensure_child(self) -> Child:
@@ -133,7 +137,9 @@ class Submission:
             if self.child is not None:
                 self.child.cleanup()
                 self.restarts += 1
-            self.child = Child(self.folder, self.limits, gpu=self.gpu).start()
+            # Starting costs the budget too: a child that kills itself on every call restarts often.
+            limits = dataclasses.replace(self.limits, startup_seconds=self._left(self.limits.startup_seconds))
+            self.child = Child(self.folder, limits, gpu=self.gpu).start()
             self._in_child = set()
         return self.child
 
@@ -169,8 +175,35 @@ class Submission:
         return self.child.output.text() if self.child else ""
 
     # -- notebooks ---------------------------------------------------------------------------
+    @contextmanager
+    def budget(self, seconds: float, what: str) -> Iterator[None]:
+        """A wall-clock budget for everything inside (loads, reloads, requests): the child's
+        messages cannot extend it, and a child that dies and is restarted spends from it too."""
+        saved = (self.deadline, self.budget_what)
+        end = time.monotonic() + seconds
+        self.deadline = end if self.deadline is None else min(end, self.deadline)
+        self.budget_what = f"{what} ran past its budget of {seconds:g} s"
+        try:
+            yield
+        finally:
+            self.deadline, self.budget_what = saved
+
+    def _left(self, want: float) -> float:
+        """`want` seconds, or what the budget has left if that is less; OverBudget when it is spent."""
+        if self.deadline is None:
+            return want
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise OverBudget(self.budget_what)
+        return min(want, left)
+
     def load(self, aid: str) -> Loaded:
-        """Run the notebook's stub and example cells in the child (once per child)."""
+        """Run the notebook's stub and example cells in the child (once per child).
+
+        Each cell has cell_seconds from its start, by the parent's clock; the whole load has
+        what the budget leaves. A child that says anything but the events of the cells it was
+        sent is stopped, and the notebook is not graded.
+        """
         if aid not in self.loaded:
             path = self.notebooks[aid]
             try:
@@ -180,74 +213,158 @@ class Submission:
                 raise StubError(str(exc)) from None
             self.loaded[aid] = Loaded(path, cells)
         loaded = self.loaded[aid]
+        cell_seconds = self.course.time_limits.cell_seconds
         while aid not in self._in_child:
-            child = self._ensure_child()
+            try:
+                self._left(cell_seconds)
+                child = self._ensure_child()
+            except OverBudget as exc:
+                raise StubError(f"the notebook could not be loaded: {exc}") from None
+            except ChildDied as exc:
+                raise StubError(f"the notebook could not be loaded: {exc}") from None
             runnable = [
                 [c.index, notebook.runnable_source(c.source)]
                 for c in loaded.cells
                 if c.role in RUNNABLE_ROLES and c.index not in loaded.bad_cells
             ]
-            child.send({"op": "load", "ns": aid, "cells": runnable})
-            current = None
+            sent, started = {index for index, _ in runnable}, set()
+            current, cell_deadline = None, time.monotonic() + cell_seconds
             try:
+                child.send({"op": "load", "ns": aid, "cells": runnable}, self._left(cell_seconds))
                 while True:
-                    event = child.events(self.course.time_limits.cell_seconds, "a notebook cell")
-                    if event.get("event") == "loaded":
-                        loaded.names = set(event.get("names", []))
+                    left = self._left(max(cell_deadline - time.monotonic(), 0.0))
+                    if left <= 0:
+                        child.close()
+                        raise ChildTimeout(f"a notebook cell did not finish within {cell_seconds:g} s")
+                    event = child.events(left, "a notebook cell")
+                    if event.get("event") == "loaded" and started == sent:
+                        names = event.get("names", [])
+                        loaded.names = {n for n in names if type(n) is str} if isinstance(names, list) else set()
                         self._in_child.add(aid)
                         break
-                    current = event.get("index")
-                    if event.get("status") == "error":
-                        loaded.errors[current] = str(event.get("error", ""))
+                    index, status = event.get("index"), event.get("status")
+                    if event.get("event") != "cell" or index not in sent or (status == "start") == (index in started):
+                        child.close()
+                        raise StubError("the notebook's process sent the grader a message it never asked for; "
+                                        "the notebook was not graded")
+                    if status == "start":
+                        started.add(index)
+                        current, cell_deadline = index, time.monotonic() + cell_seconds
+                    elif status == "error":
+                        loaded.errors[index] = cap(str(event.get("error", "")))
+            except OverBudget as exc:
+                child.close()
+                where = f" ({loaded.cells[current].label} was running)" if current is not None else ""
+                raise StubError(f"the notebook could not be loaded: {exc}{where}") from None
             except ChildDied as exc:
                 if current is None:
                     raise StubError(f"the notebook could not be loaded: {exc}") from None
                 loaded.bad_cells.add(current)
                 label = loaded.cells[current].label
                 loaded.errors[current] = f"{label} stopped the grader's process ({exc}); it was skipped"
+                if isinstance(exc, ChildTimeout):
+                    # A hang is most likely a stub that never returns, which every later example calling
+                    # it would repeat: later cells other than stubs are left out, so a hang costs its time once.
+                    later = [c.index for c in loaded.cells
+                             if c.index > current and c.role == "code" and c.index not in loaded.bad_cells]
+                    loaded.bad_cells.update(later)
+                    if later:
+                        loaded.errors[current] += (f"; so were the {len(later)} code cell(s) after it, "
+                                                   "which are examples, not stubs")
         return loaded
 
     # -- requests ----------------------------------------------------------------------------
     def _request(self, aid: str, msg: dict, doing: Described, *, timeout: float | None = None,
-                 on_event: Callable[[dict], None] | None = None) -> dict:
+                 on_event: Callable[[dict], None] | None = None, max_events: int = 0,
+                 max_reply: int = DEFAULT_REPLY_BYTES, shape: dict | None = None) -> dict:
         """One request; `doing` names it for messages and is only rendered when one is needed.
 
-        Long requests stream events (training epochs) before their reply; `timeout` bounds the whole.
+        Long requests stream events (training epochs) before their reply; `timeout` bounds the
+        whole, and the budget bounds that. Every frame is held to `max_reply` bytes, the events
+        to `max_events` (help requests to help.MAX_CALLS), the reply to `shape`: a child that
+        breaks any of these is stopped, and the call fails as the student's.
         """
         self.load(aid)
         child = self._ensure_child()
         timeout = self.course.time_limits.call_seconds if timeout is None else timeout
         helper = help.Session(tuple(msg.pop("stand_ins", ())), int(msg.get("seed", 0)))
+        events = 0
+        self._rid += 1
         try:
-            deadline = time.monotonic() + timeout
-            child.send({**msg, "ns": aid, "help": helper.descriptors()})
+            deadline = time.monotonic() + self._left(timeout)
+            child.max_reply = max_reply
+            child.send({**msg, "ns": aid, "help": helper.descriptors(), "rid": self._rid},
+                       self._left(deadline - time.monotonic()))
             while True:
-                reply = child.events(max(deadline - time.monotonic(), 0.01), "the call")
-                if reply.get("event") == "help":
-                    child.send(helper.answer(reply))
+                reply = child.events(self._left(max(deadline - time.monotonic(), 0.01)), "the call")
+                if reply.get("event") == "help" and helper.calls <= help.MAX_CALLS:
+                    child.send(helper.answer(reply), self._left(max(deadline - time.monotonic(), 0.01)))
                     continue
                 if "event" not in reply:
+                    if reply.get("rid") != self._rid:  # a reply forged from inside, or meant for another call
+                        child.close()
+                        raise ChildDied("the process answered a question the grader did not ask")
                     break
+                events += 1
+                if events > max_events:
+                    child.close()
+                    raise ChildDied(f"the process sent more messages than this call may ({max_events})")
                 if on_event is not None:
                     on_event(reply)
         except ChildDied as exc:
             self._in_child.clear()
-            raise StubCrashed(f"{_render(doing)}: {exc}") from None
+            kind = StubHung if isinstance(exc, ChildTimeout) else StubCrashed
+            raise kind(f"{_render(doing)}: {exc}") from None
+        finally:
+            if child.alive:
+                child.max_reply = DEFAULT_REPLY_BYTES
         if not reply.get("ok"):
             raise StubError(_failure_text(_render(doing), reply))
+        for key, kind in (shape or {}).items():
+            if not isinstance(reply.get(key), kind):
+                self.close()
+                self._in_child.clear()
+                raise StubError(f"{_render(doing)}: the notebook's process sent back an incomplete reply (no {key}); "
+                                "the grader stopped it")
         return reply
 
     def call(self, aid: str, target: str, args: list, kwargs: dict | None = None, *,
              stand_ins: tuple[str, ...] = (), seed: int = 0, described: Described = "") -> dict:
         msg = {"op": "call", "target": target, "args": list(args), "kwargs": kwargs or {},
                "stand_ins": list(stand_ins), "seed": seed}
-        return self._request(aid, msg, described or target)
+        reply = self._request(aid, msg, described or target, shape={"args_after": list, "ops": list})
+        if "result" not in reply:
+            raise StubError(f"{_render(described or target)}: the notebook's process sent back no result")
+        return reply
 
     def probe(self, aid: str, probe: str, params: dict, *, stand_ins: tuple[str, ...] = (),
               seed: int = 0, described: Described = "", timeout: float | None = None,
-              on_event: Callable[[dict], None] | None = None) -> dict:
+              on_event: Callable[[dict], None] | None = None, max_events: int = 0,
+              max_reply: int = DEFAULT_REPLY_BYTES) -> "Report":
         msg = {"op": "probe", "probe": probe, "params": params, "stand_ins": list(stand_ins), "seed": seed}
-        return self._request(aid, msg, described or probe, timeout=timeout, on_event=on_event)["report"]
+        reply = self._request(aid, msg, described or probe, timeout=timeout, on_event=on_event,
+                              max_events=max_events, max_reply=max_reply, shape={"report": dict})
+        return Report(reply["report"])
+
+
+class StubHung(StubCrashed):
+    """A call ran past its time: the stub's other tests are not run (a hang costs its time once)."""
+
+
+class Report(dict):
+    """A probe's plain-data report; a field the child left out fails the test as the student's."""
+
+    def __missing__(self, key: str):
+        raise StubError(f"the notebook's process sent back a report without {key!r}")
+
+
+class OverBudget(StubCrashed):
+    """The assignment's (or the training test's) wall-clock budget is spent."""
+
+
+def cap(text: str, limit: int = 4000) -> str:
+    """Text from the child, at most `limit` characters (head and tail kept)."""
+    return text if len(text) <= limit else f"{text[: limit // 2]}\n[... {len(text) - limit} characters cut ...]\n{text[-limit // 2:]}"
 
 
 Described = Union[str, Callable[[], str]]
@@ -260,5 +377,5 @@ def _render(doing: Described) -> str:
 def _failure_text(doing: str, reply: dict) -> str:
     if reply.get("kind") == "not_implemented":
         return f"{doing} raised NotImplementedError: not implemented yet"
-    error = str(reply.get("error", "")).strip()
+    error = cap(str(reply.get("error", ""))).strip()
     return f"{doing} raised an error:\n{error}" if error else f"{doing} failed"

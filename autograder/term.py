@@ -8,7 +8,9 @@ for reports, and gradebook.db.
 Grading a class is resumable: each student's record is written atomically, stamped with a
 fingerprint of their submitted files and of course.yaml. A re-run skips students whose
 record still matches and (re)stores every record into the gradebook, an idempotent upsert,
-so a run killed at any point loses nothing and counts nothing twice.
+so a run killed at any point loses nothing and counts nothing twice. A record holding a test
+the grader could not run (a grader error: data missing, the sandbox could not start) is never
+final: the gradebook keeps those tests pending, and the next run grades that student again.
 
 A submission is what is inside its folder (autograder/intake.py): collect, fingerprints, the
 copies in autograded/ and grading never follow a link out of it. A student's folder that is
@@ -243,12 +245,23 @@ def load_record(course: course_config.Course, student: str) -> dict | None:
         return None
 
 
+def is_pending(rec: dict) -> bool:
+    """A record with a test the grader could not run: not final, regraded by the next run."""
+    return bool(rec.get("pending")) or any(t.get("grader_error") for t in rec.get("tests", []))
+
+
 @dataclass
 class ClassRun:
     graded: list[str]
     skipped: list[str]
     records: dict[str, dict]
     failed: dict[str, str] = field(default_factory=dict)  # student -> why the grader could not grade them
+
+    @property
+    def pending(self) -> dict[str, list[str]]:
+        """Students graded but for the tests the grader could not run (stored as pending)."""
+        return {s: [f"{t['assignment']}/{t['test']}" for t in rec["tests"] if t.get("grader_error")]
+                for s, rec in self.records.items() if is_pending(rec)}
 
 
 def grade_class(course: course_config.Course, *, jobs: int = 1, shard_spec: str | None = None, train: bool = True,
@@ -260,7 +273,7 @@ def grade_class(course: course_config.Course, *, jobs: int = 1, shard_spec: str 
     records, todo, skipped = {}, [], []
     for s in mine:
         rec = None if force else load_record(course, s)
-        if rec and rec.get("fingerprint") == fingerprint(course, submitted_dir(course) / s, train):
+        if rec and not is_pending(rec) and rec.get("fingerprint") == fingerprint(course, submitted_dir(course) / s, train):
             records[s] = rec
             skipped.append(s)
         else:

@@ -1,7 +1,8 @@
 """Shared fixtures for the grader's own test suite.
 
-Tests never download: Fashion-MNIST comes from the configured data root (course.yaml,
-or $COURSE_DATA_ROOT), which CI points at ../shared/data.
+Tests never download: Fashion-MNIST comes from $COURSE_DATA_ROOT, which CI (.ci/run) and this
+file, when it is unset, point at the repository's ../shared/data where that exists; nothing here
+depends on course.yaml's data_root or on the per-user default.
 """
 
 from __future__ import annotations
@@ -14,6 +15,11 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+# Before any course is loaded (the data root is read from the environment at every use).
+_SHARED_DATA = ROOT.parent / "shared" / "data"
+if not os.environ.get("COURSE_DATA_ROOT") and _SHARED_DATA.is_dir():
+    os.environ["COURSE_DATA_ROOT"] = str(_SHARED_DATA)
 
 # The notebooks under tests/ are fixtures, not self-check targets.
 collect_ignore_glob = ["**/*.ipynb"]

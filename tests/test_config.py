@@ -86,3 +86,23 @@ def test_data_root_is_relative_to_course_file_and_env_overrides(tmp_path, raw, m
     assert course.data_path() == (tmp_path / "somewhere").resolve()
     monkeypatch.setenv(config.DATA_ROOT_ENV, str(tmp_path / "elsewhere"))
     assert course.data_path() == tmp_path / "elsewhere"
+
+
+def test_data_root_is_optional_and_defaults_to_a_per_user_cache(tmp_path, raw, monkeypatch):
+    """A real user's default, not this repository's development layout (../shared/data)."""
+    raw.pop("data_root", None)
+    course = config.load(_write(tmp_path, raw))
+    monkeypatch.delenv(config.DATA_ROOT_ENV, raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert course.data_path() == tmp_path / "xdg" / "cnn-course" / "data"
+    assert course.data_source() == "the default per-user cache"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert course.data_path() == tmp_path / "home" / ".cache" / "cnn-course" / "data"
+    monkeypatch.setenv(config.DATA_ROOT_ENV, str(tmp_path / "elsewhere"))
+    assert course.data_path() == tmp_path / "elsewhere" and course.data_source() == "$COURSE_DATA_ROOT"
+
+
+def test_the_shipped_course_yaml_does_not_pin_the_development_data_folder(root):
+    raw = yaml.safe_load((root / "course.yaml").read_text())
+    assert "shared" not in str(raw.get("data_root") or "")

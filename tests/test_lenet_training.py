@@ -70,15 +70,17 @@ def test_fit_visits_every_example_once_per_epoch():
 def test_reference_lenet_trains_past_the_threshold_in_the_sandbox(tmp_path, course):
     """The real protocol (course.yaml), through the sandbox, with the curve written for feedback."""
     write_submission(tmp_path / "sub", course, AID)
-    result = grade.grade(tmp_path / "sub", course, only=[AID], workdir=tmp_path / "out")
+    out = tmp_path / "autograded" / "student"  # feedback inlines images from the student's autograded/ only
+    result = grade.grade(tmp_path / "sub", course, only=[AID], workdir=out)
     t = _training_result(result)
     assert t.score == t.max_score == course.assignment(AID).hidden[TRAINING_TEST], t.output
     acc = float(t.output.split("test accuracy ")[1].split()[0])
     assert course.lenet.threshold <= acc < 0.95
     assert len(t.output.split("training loss per epoch, as your run reported it: ")[1].split(",")) == course.lenet.epochs
-    png = tmp_path / "out" / "lenet_curve.png"
+    png = out / "lenet_curve.png"
     assert t.files == {"training curve": str(png)} and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    html = feedback.render(course, "student", report.record(result))  # the curve travels into the feedback
+    here = course.model_copy(update={"root": tmp_path})
+    html = feedback.render(here, "student", report.record(result))  # the curve travels into the feedback
     assert '<img alt="training curve" src="data:image/png;base64,' in html
     assert [(x.name, x.output) for x in result.tests if not x.passed] == []
     assert wait_for_no_leftovers([str(tmp_path / "sub")]) == []

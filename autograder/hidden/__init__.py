@@ -17,7 +17,8 @@ from typing import Any, Callable
 from hypothesis import HealthCheck, Phase, Verbosity, settings
 
 from autograder import checks, help, oracles
-from autograder.submission import StubCrashed, StubError, Submission
+from autograder.config import GraderUnavailable
+from autograder.submission import StubCrashed, StubError, StubHung, Submission
 
 # Deterministic, database-free, deadline-free: the same submission always gets the same cases.
 GRADING = settings(
@@ -167,6 +168,22 @@ class Student:
         return self.submission.probe(self.assignment, probe, params, stand_ins=self.stand_ins, described=described)
 
 
+def _why(exc: BaseException) -> BaseException:
+    """The exception that says why a test ended. hypothesis may wrap it (a replay that failed
+    differently, a budget spent mid-shrink): look inside groups and causes for the first one."""
+    todo, seen = [exc], set()
+    while todo:
+        e = todo.pop(0)
+        if id(e) in seen:
+            continue
+        seen.add(id(e))
+        if isinstance(e, (OutOfTime, StubCrashed, checks.Mismatch, StubError)):
+            return e
+        todo.extend(getattr(e, "exceptions", ()))
+        todo.extend(x for x in (e.__cause__, e.__context__) if x is not None)
+    return exc
+
+
 @dataclass
 class Outcome:
     test: HiddenTest
@@ -176,6 +193,7 @@ class Outcome:
     grader_error: bool = False
     fraction: float = 0.0
     files: dict[str, str] = field(default_factory=dict)
+    hung: bool = False  # a call ran past its time: the grader skips this stub's other tests
 
 
 def run(test: HiddenTest, submission: Submission, time_limit: float,
@@ -183,18 +201,30 @@ def run(test: HiddenTest, submission: Submission, time_limit: float,
     student = Student(submission, test.assignment, test.stand_ins, time.monotonic() + time_limit, workdir=workdir)
     fn = test.run
     start = time.monotonic()
-    error = False
+    error = hung = False
     try:
-        returned = fn(student)
+        try:
+            returned = fn(student)
+        except BaseException as exc:  # noqa: BLE001 - re-raised, unwrapped
+            inner = _why(exc)
+            if inner is exc:
+                raise
+            raise inner from None
         verdict = returned if isinstance(returned, Verdict) else Verdict()
     except OutOfTime:
         verdict = Verdict(0.0, f"stopped: this test ran past its {time_limit:g} s budget")
+    except StubHung as exc:
+        verdict, hung = Verdict(0.0, str(exc)), True
     except StubCrashed as exc:
         verdict = Verdict(0.0, str(exc))
     except (checks.Mismatch, StubError) as exc:
         verdict = Verdict(0.0, str(exc))
+    except GraderUnavailable as exc:  # the instructor must fix something (data, sandbox, disk): not a grade
+        verdict = Verdict(0.0, f"not graded: the grader could not run this test: {exc}")
+        error = True
     except Exception as exc:  # noqa: BLE001 - a surprise here is the grader's fault, not the student's
         verdict = Verdict(0.0, f"internal grader error ({type(exc).__name__}: {exc}); the instructor has been told")
         error = True
     fraction = min(max(verdict.fraction, 0.0), 1.0)
-    return Outcome(test, fraction >= 1.0, verdict.message, time.monotonic() - start, error, fraction, verdict.files), student.ops
+    return (Outcome(test, fraction >= 1.0, verdict.message, time.monotonic() - start, error, fraction, verdict.files, hung),
+            student.ops)

@@ -183,7 +183,8 @@ def _send_or_fail(reply: dict) -> None:
     try:
         payload = wire.encode(reply)
     except BaseException as exc:  # noqa: BLE001 - a hostile result must not break the channel
-        payload = wire.encode({"ok": False, "kind": "exception", "error": f"the result could not be sent back: {exc}"[:500]})
+        payload = wire.encode({"ok": False, "kind": "exception", "rid": reply.get("rid"),
+                               "error": f"the result could not be sent back: {exc}"[:500]})
     _PROTO_OUT.write(wire.struct.pack("<Q", len(payload)) + payload)
     _PROTO_OUT.flush()
 
@@ -431,9 +432,9 @@ def handle_call(msg: dict) -> None:
         with _Swapped(ns, msg.get("help", [])), trace:
             result = fn(*args, **kwargs)
     except BaseException as exc:  # noqa: BLE001
-        _send(_failure(exc))
+        _send({**_failure(exc), "rid": msg.get("rid")})
         return
-    _send_or_fail({"ok": True, "result": result, "args_after": args, "ops": sorted(trace.ops)})
+    _send_or_fail({"ok": True, "result": result, "args_after": args, "ops": sorted(trace.ops), "rid": msg.get("rid")})
 
 
 def handle_probe(msg: dict) -> None:
@@ -443,9 +444,9 @@ def handle_probe(msg: dict) -> None:
         with _Swapped(ns, msg.get("help", [])):
             report = PROBES[msg["probe"]](ns, msg.get("params", {}))
     except BaseException as exc:  # noqa: BLE001
-        _send(_failure(exc))
+        _send({**_failure(exc), "rid": msg.get("rid")})
         return
-    _send_or_fail({"ok": True, "report": report})
+    _send_or_fail({"ok": True, "report": report, "rid": msg.get("rid")})
 
 
 HANDLERS = {"load": handle_load, "call": handle_call, "probe": handle_probe}

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import struct
 from dataclasses import dataclass
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Callable
 
 import torch
 from safetensors.torch import load as st_load
@@ -131,25 +131,41 @@ def decode(frame: bytes) -> Any:
         tree = json.loads(frame[8 : 8 + n_header])
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise WireError(f"bad JSON: {exc}") from None
+    except RecursionError:
+        raise WireError("JSON nested too deep") from None
     try:
         tensors = st_load(frame[8 + n_header :]) if n_blob else {}
     except Exception as exc:  # safetensors raises its own error types
         raise WireError(f"bad tensor data: {exc}") from None
-    return _decode(tree, tensors)
+    try:
+        return _decode(tree, tensors)
+    except RecursionError:
+        raise WireError("data nested too deep") from None
+
+
+def frame(obj: Any) -> bytes:
+    """One frame as it goes on the pipe: its length, then the payload."""
+    payload = encode(obj)
+    return struct.pack("<Q", len(payload)) + payload
 
 
 def write_frame(stream: BinaryIO, obj: Any) -> None:
-    payload = encode(obj)
-    stream.write(struct.pack("<Q", len(payload)) + payload)
+    stream.write(frame(obj))
     stream.flush()
 
 
-def read_frame(stream: BinaryIO) -> Any:
-    """Read one frame; EOFError when the other side is gone."""
+class FrameTooLarge(WireError):
+    """The other side announced more bytes than the reader will take: nothing of it is read."""
+
+
+def read_frame(stream: BinaryIO, limit: int | Callable[[], int] = MAX_FRAME) -> Any:
+    """Read one frame; EOFError when the other side is gone. `limit` (or a function giving it, read
+    when the frame's length arrives) caps its size before a byte of the payload is read."""
     head = _read_exact(stream, 8)
     (size,) = struct.unpack("<Q", head)
-    if size > MAX_FRAME:
-        raise WireError(f"frame of {size} bytes exceeds the {MAX_FRAME} byte limit")
+    most = limit() if callable(limit) else limit
+    if size > most:
+        raise FrameTooLarge(f"a message of {size} bytes, more than the {most} this request may send back")
     return decode(_read_exact(stream, size))
 
 
