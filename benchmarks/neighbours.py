@@ -46,10 +46,12 @@ def main() -> None:
         start = time.monotonic()
         grade(good).wait()
         alone.append(time.monotonic() - start)
-        start = time.monotonic()
         greedy = grade(bad)
+        time.sleep(2)  # the neighbour gets going first
+        start = time.monotonic()
         grade(good).wait()
         beside.append(time.monotonic() - start)
+        greedy.kill()  # its sandbox dies with it; only the correct one's time matters here
         greedy.wait()
     print("| correct submission (02_convolutions) | median s | min s | max s | runs |")
     print("|---|---:|---:|---:|---:|")

@@ -44,12 +44,15 @@ def test_a_greedy_neighbour_changes_nothing_for_a_correct_student(tmp_path, cour
 
     start = time.monotonic()
     greedy = _grade(bad, tmp_path / "greedy.json")
-    assert _grade(good, tmp_path / "beside.json").wait() == 0
-    beside = time.monotonic() - start
-    assert greedy.wait(timeout=600) == 0
+    try:
+        time.sleep(2)  # let the neighbour get going first
+        assert _grade(good, tmp_path / "beside.json").wait() == 0
+        beside = time.monotonic() - start - 2
+        assert greedy.poll() is None, "the greedy neighbour was not running the whole time"
+    finally:
+        greedy.kill()  # its sandbox dies with it (bubblewrap's --die-with-parent); its own grade is tested elsewhere
+        greedy.wait()
 
     assert _scores(tmp_path / "beside.json") == _scores(tmp_path / "alone.json")
-    assert all(score > 0 or "corr2d" not in name for name, score, _ in _scores(tmp_path / "alone.json"))
-    bad_scores = _scores(tmp_path / "greedy.json")
-    assert bad_scores and sum(score for _, score, _ in bad_scores) == 0  # its threads zero the notebook
+    assert _scores(tmp_path / "alone.json") and all(score > 0 for _, score, _ in _scores(tmp_path / "alone.json"))
     assert beside < 2.5 * alone, (alone, beside)
