@@ -9,6 +9,7 @@ nothing else; the other assignments are graded as usual.
 from __future__ import annotations
 
 import time
+from functools import lru_cache
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -155,14 +156,23 @@ def _grade_assignment(course: Course, sub: Submission, aid: str, tests: list[hid
     return results + _confirmed_checks(course, aid, results, complete=len(results) == len(tests))
 
 
+def _released(course: Course, aid: str) -> list[notebook.Cell]:
+    """The released notebook's cells, read once per version of the file (the tampering check, the
+    policy and the visible checks all compare a submission with it, for every student of a class)."""
+    path = course.assignments_dir / aid / course.assignment(aid).notebook
+    st = path.stat()
+    return _released_cells(str(path), st.st_mtime_ns, st.st_size)
+
+
+@lru_cache(maxsize=32)
+def _released_cells(path: str, mtime_ns: int, size: int) -> list[notebook.Cell]:
+    return notebook.load_cells(path)
+
+
 def _policy(course: Course, aid: str, loaded, tests: list[hidden.HiddenTest], name: str) -> policy.Review:
     """The notebook's source against the policy, read here over every cell that runs."""
-    a = course.assignment(aid)
-    released = [c for c in notebook.load_cells(course.assignments_dir / aid / a.notebook) if c.role in RUNNABLE_ROLES]
-    helped: dict[str, set[str]] = {}
-    for t in tests:
-        for stub in t.stubs:
-            helped.setdefault(stub, set()).update(t.stand_ins)
+    released = [c for c in _released(course, aid) if c.role in RUNNABLE_ROLES]
+    helped = hidden.helped_by(tests)
     stubs = {c.grade_id for c in released if c.role == "stub"} | set(helped)
     runnable = [c for c in loaded.cells if c.role in RUNNABLE_ROLES]
     return policy.review(runnable, {c.source.strip() for c in released}, stubs, helped, name)
@@ -175,8 +185,7 @@ def _tampering(course: Course, aid: str, loaded) -> list[str]:
     student's copy (the released one counts), and a stub defined twice behaves as in Jupyter
     (the last definition wins).
     """
-    a = course.assignment(aid)
-    released = {c.grade_id: c for c in notebook.load_cells(course.assignments_dir / aid / a.notebook) if c.grade_id}
+    released = {c.grade_id: c for c in _released(course, aid) if c.grade_id}
     theirs: dict[str, list] = {}
     for c in loaded.cells:
         if c.grade_id:
@@ -207,7 +216,7 @@ def _confirmed_checks(course: Course, aid: str, hidden_results: list[TestResult]
     submission gets every check; a wrong or hostile stub loses its checks with its tests.
     """
     a = course.assignment(aid)
-    released = notebook.load_cells(course.assignments_dir / aid / a.notebook)
+    released = _released(course, aid)
     stubs = {c.grade_id for c in released if c.role == "stub"}
     out = []
     for cell in released:

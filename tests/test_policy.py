@@ -22,10 +22,7 @@ def _review(course, tmp_path, aid: str, replace: dict | None = None, extra: list
     nbformat.write(nb, path)
     cells = [c for c in notebook.load_cells(path) if c.role in ("stub", "code")]
     released = [c for c in notebook.load_cells(course.assignments_dir / aid / a.notebook) if c.role in ("stub", "code")]
-    helped: dict[str, set[str]] = {}
-    for t in hidden.tests_for(aid, a.notebook_stem):
-        for s in t.stubs:
-            helped.setdefault(s, set()).update(t.stand_ins)
+    helped = hidden.helped_by(hidden.tests_for(aid, a.notebook_stem))
     stubs = {c.grade_id for c in released if c.role == "stub"} | set(helped)
     return policy.review(cells, {c.source.strip() for c in released}, stubs, helped, a.notebook)
 

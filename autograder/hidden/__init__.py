@@ -89,16 +89,22 @@ def tests_for(assignment_id: str, notebook_stem: str) -> list[HiddenTest]:
     return tests
 
 
+def helped_by(tests: list[HiddenTest]) -> dict[str, set[str]]:
+    """For each stub, the names the grader answers for while that stub's tests run (its stand-ins)."""
+    helped: dict[str, set[str]] = {}
+    for t in tests:
+        for stub in t.stubs:
+            helped.setdefault(stub, set()).update(t.stand_ins)
+    return helped
+
+
 def safe_order(tests: list[HiddenTest]) -> list[HiddenTest]:
     """Each stub's own tests before any test that gets help for it (its stand-in).
 
     That order is part of why help cannot answer the stub under test (see autograder/help.py):
     when a stub is graded, the parent has never yet computed an answer on its behalf.
     """
-    uses: dict[str, set[str]] = {}
-    for t in tests:
-        for stub in t.stubs:
-            uses.setdefault(stub, set()).update(t.stand_ins)
+    uses = helped_by(tests)
 
     def depth(stub: str, seen: frozenset = frozenset()) -> int:
         below = [depth(d, seen | {stub}) for d in uses.get(stub, ()) if d not in seen]
