@@ -19,8 +19,22 @@ class Mismatch(AssertionError):
     """The student's result is wrong; str() is the feedback."""
 
 
+def layout_note(value: Any) -> str:
+    """How a tensor argument sat in memory, when that is not the plain contiguous layout: a
+    student whose `.view` failed on it must be able to rebuild the same input."""
+    if not isinstance(value, torch.Tensor) or not value.numel() or (value.is_contiguous() and not value.storage_offset()):
+        return ""
+    if 0 in value.stride():
+        kind = "an expanded view (stride 0, like t.expand)"
+    elif value.is_contiguous():
+        kind = "a slice of a larger tensor"
+    else:
+        kind = "a non-contiguous view (a slice, a transpose or a step)"
+    return f" [{kind}: stride {tuple(value.stride())}]"
+
+
 def describe_call(name: str, params: Iterable[tuple[str, Any]]) -> str:
-    return f"{name}({', '.join(f'{k}={show(v, 300)}' for k, v in params)})"
+    return f"{name}({', '.join(f'{k}={show(v, 300)}{layout_note(v)}' for k, v in params)})"
 
 
 def kind_of(value: Any) -> str:
@@ -113,3 +127,42 @@ def number(value: Any, expected: float, what: str, tol: float = 1e-6) -> None:
         raise Mismatch(f"{what} returned {kind_of(value)} {show(value)}; it must return a Python float")
     if not math.isfinite(value) or abs(value - expected) > tol:
         raise Mismatch(f"{what} returned {value}, expected {expected:.6g}")
+
+
+def raised(names: list[str], expected: str, what: str, returned: Any = None) -> None:
+    """The call must have raised `expected` (a built-in exception class, or a subclass of it)."""
+    if expected not in names:
+        got = f"raised {names[0]}" if names else f"returned {kind_of(returned)} {show(returned, 200)}"
+        raise Mismatch(f"{what} {got}; it must raise {expected}")
+
+
+def same_dtype(value: Any, expected: torch.dtype, what: str, why: str = "") -> None:
+    """The result must have exactly this dtype (a float64 input gives a float64 result)."""
+    got = tensor(value, what)
+    if got.dtype != expected:
+        raise Mismatch(f"{what} returned a tensor of dtype {got.dtype}, expected {expected}" + (f" ({why})" if why else ""))
+
+
+def new_tensor(shares: list[int] | None, names: list[str], what: str) -> None:
+    """The result must be a new tensor, not a view of an argument's memory (`shares`: the positions
+    of the arguments it shares memory with, as the call reported them; None when not reported)."""
+    if shares:
+        which = ", ".join(names[i] if i < len(names) else f"argument {i + 1}" for i in shares)
+        raise Mismatch(f"{what} returned a view of {which} (the same memory): the task asks for a new tensor; "
+                       "writing into the result would change the input")
+
+
+def gradients(report: dict, expected: list[torch.Tensor | None], names: list[str], what: str, inputs=()) -> None:
+    """Each input's gradient, from a `gradients` probe, must match what autograd gives the reference."""
+    if report["connected"] is not True:
+        raise Mismatch(f"{what}: its result is not connected to its inputs' autograd graph (numpy, .item(), "
+                       "torch.tensor(...) of computed values or .detach() cut it), so no gradient reaches them")
+    grads = report["grads"]
+    if not isinstance(grads, list) or len(grads) < len(expected):
+        raise Mismatch(f"{what}: the gradients could not be read back")
+    for name, got, want in zip(names, grads, expected):
+        if want is None:
+            continue
+        if got is None:
+            raise Mismatch(f"{what}: no gradient reached {name}")
+        close(got, want, f"{what}: the gradient with respect to {name}", inputs=inputs)

@@ -385,7 +385,8 @@ def _call(st: _Statement, node: ast.Call, aliases: dict[str, str]) -> None:
             name = node.args[1]
             if not (isinstance(name, ast.Constant) and isinstance(name.value, str)):
                 st.hostile.append((DYNAMIC, f"{func.id}() with a computed name"))
-            elif name.value.startswith("__") and name.value.endswith("__") and name.value not in ("__name__",):
+            elif (name.value.startswith("__") and name.value.endswith("__") and name.value not in ("__name__",)
+                  and func.id != "hasattr"):  # hasattr(x, "__len__") asks, and answers only True or False
                 st.hostile.append((RUNTIME, f"{func.id}(..., {name.value!r})"))
             if func.id in ("setattr", "delattr") and _library(_resolve(node.args[0], aliases)):
                 st.hostile.append((PATCH, f"{func.id}({ast.unparse(node.args[0])[:40]}, ...)"))

@@ -526,7 +526,7 @@ class Child:
         pipe it never drains) cannot block the grader."""
         if not self.alive:
             raise ChildDied(self._death_reason())
-        data = memoryview(wire.frame(msg))
+        data = memoryview(wire.frame(msg, layout=True))
         fd = self.proc.stdin.fileno()
         deadline = time.monotonic() + (self.limits.startup_seconds if timeout is None else timeout)
         while data:

@@ -15,14 +15,53 @@ DTYPES = st.sampled_from([torch.float32, torch.float64])
 values = st.integers(-40, 40).map(lambda v: v / 4)
 
 
+# How a tensor a student receives may sit in memory. Every stub taking a tensor must work on
+# views, as torch's own layers do: `.view` fails on most of them, `reshape` never does, and an
+# in-place write into an expanded view raises. "contiguous" comes first, so failures shrink to it.
+LAYOUTS = ("contiguous", "slice", "transposed", "strided", "expanded")
+
+
+def laid_out(t: torch.Tensor, layout: str, dim: int = 0) -> torch.Tensor:
+    """`t`'s values (for "expanded": the first slice along `dim`, repeated) in the given layout."""
+    if layout == "contiguous" or t.dim() == 0 or not t.numel():
+        return t
+    if layout == "slice":  # inside a larger tensor, at a storage offset
+        big = torch.full(tuple(n + 2 for n in t.shape), 99.0, dtype=t.dtype)
+        inner = tuple(slice(1, n + 1) for n in t.shape)
+        big[inner] = t
+        return big[inner]
+    if layout == "transposed" and t.dim() >= 2:  # the last two dims swapped in memory
+        return t.transpose(-1, -2).contiguous().transpose(-1, -2)
+    if layout == "expanded":  # stride 0 along `dim`
+        return t.narrow(dim, 0, 1).expand(t.shape)
+    # "strided": every other row of a taller tensor (of a longer one, for 1-D), so that rows
+    # and columns cannot be merged into one dimension without a copy.
+    d = t.dim() - 2 if t.dim() >= 2 else 0
+    big = torch.zeros(tuple(2 * n if i == d else n for i, n in enumerate(t.shape)), dtype=t.dtype)
+    index = tuple(slice(None, None, 2) if i == d else slice(None) for i in range(t.dim()))
+    big[index] = t
+    return big[index]
+
+
 @st.composite
-def tensors(draw, shape: tuple[int, ...], dtype: torch.dtype | None = None) -> torch.Tensor:
+def layouts(draw, t: torch.Tensor) -> torch.Tensor:
+    layout = draw(st.sampled_from(LAYOUTS))
+    wide = [d for d, n in enumerate(t.shape) if n > 1]
+    if layout == "expanded" and not wide:
+        return t
+    return laid_out(t, layout, draw(st.sampled_from(wide)) if layout == "expanded" else 0)
+
+
+@st.composite
+def tensors(draw, shape: tuple[int, ...], dtype: torch.dtype | None = None, layout: bool = True) -> torch.Tensor:
+    """Values on the quarter grid, in any LAYOUT (layout=False: always contiguous)."""
     dtype = dtype or draw(DTYPES)
     n = 1
     for s in shape:
         n *= s
     flat = draw(st.lists(values, min_size=n, max_size=n))
-    return torch.tensor(flat, dtype=dtype).reshape(shape)
+    t = torch.tensor(flat, dtype=dtype).reshape(shape)
+    return draw(layouts(t)) if layout else t
 
 
 sides = st.integers(1, MAX_SIDE)
@@ -266,3 +305,89 @@ def leading_dims_tensors(draw, max_lead: int = 2, max_side: int = 7):
     lead = tuple(draw(st.lists(st.integers(1, 3), min_size=0, max_size=max_lead)))
     h, w = draw(st.integers(1, max_side)), draw(st.integers(1, max_side))
     return draw(tensors(lead + (h, w)))
+
+
+# ------------------------------------------------------------------ 04_channels, 05_pooling
+X_VIEW_LAYOUTS = ("crop", "every_other_column", "transposed", "expanded_rows")
+K_VIEW_LAYOUTS = ("kernel_window", "transposed_matrix", "channel_crop", "expanded_outputs")
+
+
+def _dense(draw, shape: tuple[int, ...], dtype: torch.dtype) -> torch.Tensor:
+    """Values on the quarter grid, row-major and contiguous: the parent tensor a view is taken from."""
+    return draw(tensors(shape, dtype)).contiguous()
+
+
+def _inside(draw, t_shape: tuple[int, ...], dtype: torch.dtype, grow: tuple[int, ...]) -> tuple[torch.Tensor, tuple]:
+    """A bigger tensor (each dim grown by `grow`) and the index that crops `t_shape` out of it at random offsets."""
+    big = _dense(draw, tuple(n + g for n, g in zip(t_shape, grow)), dtype)
+    at = tuple(slice(o, o + n) for o, n in ((draw(st.integers(0, g)), n) for n, g in zip(t_shape, grow)))
+    return big, at
+
+
+@st.composite
+def channel_views(draw, shape: tuple[int, int, int], dtype: torch.dtype) -> torch.Tensor:
+    """X of shape (c, h, w) as a view into a larger tensor, built here in the parent. With h, w >= 2
+    no layout lets `.view` merge h and w: a crop of a wider tensor, every other column of a tensor
+    of odd width, the last two dims transposed in memory, or one row repeated (stride 0)."""
+    c, h, w = shape
+    layout = draw(st.sampled_from(X_VIEW_LAYOUTS))
+    if layout == "crop":
+        big, at = _inside(draw, shape, dtype, (draw(st.integers(0, 2)), draw(st.integers(0, 2)), draw(st.integers(1, 3))))
+        return big[at]
+    if layout == "every_other_column":
+        big = _dense(draw, (c, h, 2 * w - 1), dtype)
+        return big[:, :, ::2]
+    if layout == "transposed":
+        return _dense(draw, (c, w, h), dtype).transpose(1, 2)
+    return _dense(draw, (c, 1, w), dtype).expand(c, h, w)
+
+
+@st.composite
+def one_by_one_kernel_views(draw, c_o: int, c_i: int, dtype: torch.dtype) -> torch.Tensor:
+    """K of shape (c_o, c_i, 1, 1) as a view: the centre-ish entry of a larger kernel (as in the
+    notebook's own check), a (c_i, c_o) matrix transposed, the first input channels of a wider
+    kernel, or one row of weights shared by every output channel (stride 0)."""
+    layout = draw(st.sampled_from(K_VIEW_LAYOUTS))
+    if layout == "kernel_window":
+        k = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+        big, at = _inside(draw, (c_o, c_i, 1, 1), dtype, (0, 0, k[0] - 1, k[1] - 1))
+        return big[at]
+    if layout == "transposed_matrix":
+        return _dense(draw, (c_i, c_o), dtype).T[:, :, None, None]
+    if layout == "channel_crop":
+        big, at = _inside(draw, (c_o, c_i, 1, 1), dtype, (0, draw(st.integers(1, 3)), 0, 0))
+        return big[at]
+    return _dense(draw, (1, c_i, 1, 1), dtype).expand(c_o, c_i, 1, 1)
+
+
+@st.composite
+def sliced_one_by_one_case(draw, max_side: int = 6):
+    """X (c_i, h, w) and K (c_o, c_i, 1, 1), both views into larger tensors; h, w >= 2 so that
+    `X.view(c_i, h * w)` fails, and c_i, c_o >= 2 so that flattening K with `.view` fails too."""
+    dtype = draw(DTYPES)
+    c_i, c_o = draw(st.integers(2, 4)), draw(st.integers(2, 4))
+    h, w = draw(st.integers(2, max_side)), draw(st.integers(2, max_side))
+    return draw(channel_views((c_i, h, w), dtype)), draw(one_by_one_kernel_views(c_o, c_i, dtype))
+
+
+@st.composite
+def pool_geometry(draw, max_side: int = 6):
+    """X (..., H, W) and one pooling's window, padding and stride as (h, w) pairs (padding at most
+    half the window, the window fitting the padded input); half the time square in every pair, so
+    that each one can also be written as an int."""
+    dtype = draw(DTYPES)
+    lead = tuple(draw(st.lists(st.integers(1, 3), min_size=0, max_size=2)))
+    square = draw(st.booleans())
+    H, W = draw(st.integers(1, max_side)), draw(st.integers(1, max_side))
+    k = (draw(st.integers(1, 4)),) * 2 if square else (draw(st.integers(1, 4)), draw(st.integers(1, 4)))
+    pad = (draw(st.integers(0, k[0] // 2)),) * 2 if square else tuple(draw(st.integers(0, n // 2)) for n in k)
+    stride = (draw(st.integers(1, 3)),) * 2 if square else (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    H, W = max(H, k[0] - 2 * pad[0]), max(W, k[1] - 2 * pad[1])  # the window fits the padded input
+    return draw(tensors(lead + (H, W), dtype)), k, pad, stride
+
+
+def pair_forms(value: tuple[int, int]) -> list:
+    """Every way the task text lets a student be handed this (h, w) pair: an int when both agree,
+    a tuple, and a torch.Size (a tuple too, as `X.shape[-2:]` is)."""
+    forms = [value[0]] if value[0] == value[1] else []
+    return forms + [tuple(value), torch.Size(value)]

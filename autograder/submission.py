@@ -44,6 +44,7 @@ class Loaded:
     errors: dict[int, str] = field(default_factory=dict)
     bad_cells: set[int] = field(default_factory=set)  # cells that killed the child
     names: set[str] = field(default_factory=set)
+    swapped: dict[int, str] = field(default_factory=dict)  # cell index -> the source run instead (audit)
 
     def stub_cell(self, name: str) -> notebook.Cell | None:
         for c in self.cells:
@@ -223,7 +224,7 @@ class Submission:
             except ChildDied as exc:
                 raise StubError(f"the notebook could not be loaded: {exc}") from None
             runnable = [
-                [c.index, notebook.runnable_source(c.source)]
+                [c.index, notebook.runnable_source(loaded.swapped.get(c.index, c.source))]
                 for c in loaded.cells
                 if c.role in RUNNABLE_ROLES and c.index not in loaded.bad_cells
             ]
@@ -273,10 +274,44 @@ class Submission:
                                                    "which are examples, not stubs")
         return loaded
 
+    def run_cell(self, aid: str, index: int, source: str, *, swap: bool = False) -> str | None:
+        """Run one more cell's source in the loaded notebook's namespace: its error, or None.
+
+        With `swap`, the source stands for cell `index` from now on, also when the child is
+        restarted (the audit swaps one stub for a mutant in a notebook loaded once). The instructor's
+        own code only (a mutant of the reference, a released check): a student's cells come from load.
+        """
+        loaded = self.load(aid)
+        if swap:
+            loaded.swapped[index] = source
+            loaded.bad_cells.discard(index)
+            loaded.errors.pop(index, None)
+        child = self._ensure_child()
+        if aid not in self._in_child:  # restarted: load runs the swapped source with the rest
+            self.load(aid)
+            return loaded.errors.get(index) if swap else self.run_cell(aid, index, source)
+        seconds = self.course.time_limits.cell_seconds
+        error: str | None = None
+        try:
+            child.send({"op": "load", "ns": aid, "cells": [[index, notebook.runnable_source(source)]]}, self._left(seconds))
+            deadline = time.monotonic() + seconds
+            while True:
+                event = child.events(self._left(max(deadline - time.monotonic(), 0.01)), "a notebook cell")
+                if event.get("event") == "loaded":
+                    if swap and error:
+                        loaded.errors[index] = error
+                    return error
+                if event.get("status") == "error":
+                    error = cap(str(event.get("error", "")))
+        except ChildDied as exc:
+            self._in_child.clear()
+            return f"the cell stopped the grader's process ({exc})"
+
     # -- requests ----------------------------------------------------------------------------
     def _request(self, aid: str, msg: dict, doing: Described, *, timeout: float | None = None,
                  on_event: Callable[[dict], None] | None = None, max_events: int = 0,
-                 max_reply: int = DEFAULT_REPLY_BYTES, shape: dict | None = None) -> dict:
+                 max_reply: int = DEFAULT_REPLY_BYTES, shape: dict | None = None,
+                 may_raise: bool = False) -> dict:
         """One request; `doing` names it for messages and is only rendered when one is needed.
 
         Long requests stream events (training epochs) before their reply; `timeout` bounds the
@@ -319,6 +354,8 @@ class Submission:
             if child.alive:
                 child.max_reply = DEFAULT_REPLY_BYTES
         if not reply.get("ok"):
+            if may_raise and reply.get("kind") == "exception" and isinstance(reply.get("exc_types"), list):
+                return reply
             raise StubError(_failure_text(_render(doing), reply))
         for key, kind in (shape or {}).items():
             if not isinstance(reply.get(key), kind):
@@ -329,10 +366,16 @@ class Submission:
         return reply
 
     def call(self, aid: str, target: str, args: list, kwargs: dict | None = None, *,
-             stand_ins: tuple[str, ...] = (), seed: int = 0, described: Described = "") -> dict:
+             stand_ins: tuple[str, ...] = (), seed: int = 0, described: Described = "",
+             may_raise: bool = False) -> dict:
+        """The child's reply to one call. With `may_raise`, an exception the stub raised comes back
+        as the reply (`ok` false, `exc_types` the built-in classes it is an instance of)."""
         msg = {"op": "call", "target": target, "args": list(args), "kwargs": kwargs or {},
                "stand_ins": list(stand_ins), "seed": seed}
-        reply = self._request(aid, msg, described or target, shape={"args_after": list, "ops": list})
+        reply = self._request(aid, msg, described or target, shape={"args_after": list, "ops": list},
+                              may_raise=may_raise)
+        if may_raise and not reply.get("ok"):
+            return reply
         if "result" not in reply:
             raise StubError(f"{_render(described or target)}: the notebook's process sent back no result")
         return reply

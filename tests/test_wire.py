@@ -21,13 +21,54 @@ def test_plain_values_and_tensors_round_trip_exactly():
     assert out["a"][:2] == [1, 2.5] and out["a"][2] != out["a"][2] and out["a"][3:] == [None, True, "s"]
     t, size = out["t"]
     assert type(t) is torch.Tensor and t.dtype == torch.float64 and torch.equal(t, x)
-    assert size == (2, 3) and type(size) is tuple
+    assert size == (2, 3) and type(size) is torch.Size
+    assert type(roundtrip((1, 2))) is tuple and type(roundtrip([1, 2])) is list
+    assert [type(v) for v in roundtrip([3, 3.0])] == [int, float]
+
+
+def _views():
+    base = torch.arange(60, dtype=torch.float64).reshape(3, 4, 5)
+    return {
+        "slice": base[1, 1:3, 2:],                       # storage offset, row stride 5
+        "transpose": base[0].t(),
+        "every other column": base[..., ::2],
+        "expanded": torch.arange(4.0)[:, None].expand(4, 6),  # stride 0: one value, many places
+        "permuted": base.permute(2, 0, 1),
+        "empty slice": base[:, :0],
+    }
+
+
+@pytest.mark.parametrize("name", list(_views()))
+def test_questions_carry_views_with_their_layout(name):
+    """The parent's questions arrive as the same kind of view: a student handed a slice or a
+    transpose must meet its strides (`.view` fails on them), exactly as in their notebook."""
+    x = _views()[name]
+    (got,) = wire.decode(wire.encode([x], layout=True), layout=True)
+    assert type(got) is torch.Tensor and torch.equal(got, x)
+    assert (got.shape, got.is_contiguous()) == (x.shape, x.is_contiguous())
+    assert got.stride() == x.stride() or not x.numel()  # an empty tensor's strides mean nothing
+    assert got.untyped_storage().nbytes() <= x.untyped_storage().nbytes()
+    got_plain = wire.decode(wire.encode([x]))[0]  # answers: values only, contiguous
+    assert torch.equal(got_plain, x) and got_plain.is_contiguous()
+
+
+def test_answers_may_not_carry_a_layout():
+    """A view with zero strides is a few bytes on the wire and any size once materialized: the
+    parent takes values only, and a layout that reaches outside its storage is refused everywhere."""
+    frame = wire.encode([torch.zeros(1).expand(10**6, 10**6)], layout=True)
+    with pytest.raises(wire.WireError, match="layout"):
+        wire.decode(frame)
+    tree, blob = frame[8:8 + int.from_bytes(frame[:4], "little")], frame[8 + int.from_bytes(frame[:4], "little"):]
+    forged = tree.replace(b'"stride": [0, 0]', b'"stride": [1, 1]')
+    head = len(forged).to_bytes(4, "little") + len(blob).to_bytes(4, "little")
+    with pytest.raises(wire.WireError, match="outside its storage"):
+        wire.decode(head + forged + blob, layout=True)
 
 
 def test_non_contiguous_and_parameter_tensors_arrive_as_plain_tensors():
     p = torch.nn.Parameter(torch.randn(3, 4))
-    out = roundtrip([p, p.detach().t()])
-    assert all(type(v) is torch.Tensor for v in out)
+    for out in (roundtrip([p, p.detach().t()]), wire.decode(wire.encode([p, p.detach().t()], layout=True), layout=True)):
+        assert all(type(v) is torch.Tensor for v in out) and not out[0].requires_grad
     assert torch.equal(out[1], p.detach().t())
 
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 import importlib
 import inspect
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from hypothesis import HealthCheck, Phase, Verbosity, settings
 
@@ -123,6 +124,19 @@ class Returned:
     args_after: list
     ops: list[str]
     describe: Callable[[], str]
+    about: dict = field(default_factory=dict)  # the child's word on a tensor result (see `attached`, `shares_input`)
+
+    @property
+    def attached(self) -> bool | None:
+        """The result still requires grad (None: not reported)."""
+        v = self.about.get("requires_grad") if isinstance(self.about, dict) else None
+        return v if type(v) is bool else None
+
+    @property
+    def shares_input(self) -> list[int] | None:
+        """Positions of the arguments whose memory the result shares (None: not reported)."""
+        v = self.about.get("shares_input") if isinstance(self.about, dict) else None
+        return v if isinstance(v, list) and all(type(i) is int for i in v) else None
 
     @property
     def described(self) -> str:
@@ -167,7 +181,21 @@ class Student:
         reply = self.submission.call(self.assignment, target, list(args), kwargs,
                                      stand_ins=self.stand_ins, described=described)
         self.ops.setdefault(target, set()).update(reply.get("ops", []))
-        return Returned(reply.get("result"), reply.get("args_after", []), reply.get("ops", []), described)
+        return Returned(reply.get("result"), reply.get("args_after", []), reply.get("ops", []), described,
+                        reply.get("about") if isinstance(reply.get("about"), dict) else {})
+
+    def raises(self, target: str, *args: Any, **kwargs: Any) -> tuple[list[str], Returned]:
+        """Call a stub that should raise: the built-in exception classes it raised (an instance of;
+        empty when it returned normally), and the call as `call` would give it."""
+        self._check_time()
+
+        def described() -> str:
+            return self.describe(target, args, kwargs)
+
+        reply = self.submission.call(self.assignment, target, list(args), kwargs, stand_ins=self.stand_ins,
+                                     described=described, may_raise=True)
+        raised = [str(n) for n in reply.get("exc_types", [])] if not reply.get("ok") else []
+        return raised, Returned(reply.get("result"), reply.get("args_after", []), reply.get("ops", []), described)
 
     def probe(self, probe: str, described: str, **params: Any) -> dict:
         self._check_time()
@@ -202,15 +230,31 @@ class Outcome:
     hung: bool = False  # a call ran past its time: the grader skips this stub's other tests
 
 
+@contextmanager
+def _first_failure_only(fn: Callable, shrink: bool) -> Iterator[None]:
+    """Without shrinking: the audit needs to know that a test fails, not its smallest case.
+    hypothesis reads a test's settings when it is called, so they are swapped for the call."""
+    current = getattr(fn, "_hypothesis_internal_use_settings", None)
+    if shrink or current is None:
+        yield
+        return
+    fn._hypothesis_internal_use_settings = settings(current, phases=[Phase.explicit, Phase.generate])
+    try:
+        yield
+    finally:
+        fn._hypothesis_internal_use_settings = current
+
+
 def run(test: HiddenTest, submission: Submission, time_limit: float,
-        workdir: str | None = None) -> tuple[Outcome, dict[str, set[str]]]:
+        workdir: str | None = None, *, shrink: bool = True) -> tuple[Outcome, dict[str, set[str]]]:
     student = Student(submission, test.assignment, test.stand_ins, time.monotonic() + time_limit, workdir=workdir)
     fn = test.run
     start = time.monotonic()
     error = hung = False
     try:
         try:
-            returned = fn(student)
+            with _first_failure_only(fn, shrink):
+                returned = fn(student)
         except BaseException as exc:  # noqa: BLE001 - re-raised, unwrapped
             inner = _why(exc)
             if inner is exc:

@@ -70,7 +70,7 @@ class HelpRefused(RuntimeError):
 
 def _ask(payload: dict):
     _send({"event": "help", **payload})
-    reply = wire.read_frame(_PROTO_IN)
+    reply = wire.read_frame(_PROTO_IN, layout=True)
     if not isinstance(reply, dict) or not reply.get("ok"):
         raise HelpRefused(str(reply.get("error", "the grader refused to help")) if isinstance(reply, dict) else "bad help")
     return reply.get("result")
@@ -198,7 +198,9 @@ def _error_text(exc: BaseException) -> str:
 
 def _failure(exc: BaseException) -> dict:
     kind = "not_implemented" if isinstance(exc, NotImplementedError) else "exception"
-    return {"ok": False, "kind": kind, "error": _error_text(exc), "exc_type": type(exc).__name__}
+    # The built-in classes it is an instance of: the parent judges "raises ValueError" from these names.
+    builtin = [c.__name__ for c in type(exc).__mro__ if c.__module__ == "builtins"]
+    return {"ok": False, "kind": kind, "error": _error_text(exc), "exc_type": type(exc).__name__, "exc_types": builtin}
 
 
 def _seed(seed: int) -> None:
@@ -305,6 +307,11 @@ def probe_module(ns: dict, p: dict) -> dict:
         "leaves": _leaf_report(module),
         "input_after": x_in.detach().clone(),  # the tensor the module was given, as it is afterwards
     }
+    if p.get("attribute"):  # a sub-module the task names (LeNet's self.net): its type, layers, output
+        sub = getattr(module, str(p["attribute"]), None)
+        report["attribute"] = {"type": wire.type_name(sub), "is_sequential": isinstance(sub, nn.Sequential),
+                               "layers": [type(m).__name__ for m in sub] if isinstance(sub, nn.Sequential) else [],
+                               "output": sub(x.clone()) if isinstance(sub, nn.Module) else None}
     if p.get("backward") and isinstance(y, torch.Tensor) and y.requires_grad:
         y.sum().backward()
         report["grads"] = {k: (v.grad.detach().clone() if v.grad is not None else None) for k, v in module.named_parameters()}
@@ -323,8 +330,19 @@ def _spec_net(spec: list) -> nn.Sequential:
 def probe_init(ns: dict, p: dict) -> dict:
     net = _spec_net(p["spec"])
     before = {k: v.detach().clone() for k, v in net.named_parameters()}
-    net.apply(_lookup(ns, "init_cnn"))
-    return {"before": before, "after": {k: v.detach().clone() for k, v in net.named_parameters()}}
+    buffers = {k: v.detach().clone() for k, v in net.named_buffers()}
+    modes = [m.training for m in net.modules()]
+    init_cnn, returns = _lookup(ns, "init_cnn"), []
+    net.apply(lambda m: returns.append(wire.type_name(init_cnn(m))))  # apply's own order; what each call returned
+    return {"before": before, "after": {k: v.detach().clone() for k, v in net.named_parameters()},
+            "buffers_before": buffers, "buffers_after": {k: v.detach().clone() for k, v in net.named_buffers()},
+            "modes_before": modes, "modes_after": [m.training for m in net.modules()], "returns": returns}
+
+
+def _state(net: nn.Module) -> dict:
+    """Parameters and buffers as values; a lazy layer's parameters before its first pass have none."""
+    return {k: v.detach().clone() for k, v in net.state_dict().items()
+            if not isinstance(v, nn.parameter.UninitializedParameter)}
 
 
 def probe_summary(ns: dict, p: dict) -> dict:
@@ -332,11 +350,30 @@ def probe_summary(ns: dict, p: dict) -> dict:
     for i in p.get("eval", []):  # layers put in eval mode first, so a net of mixed modes can be given
         net[i].eval()
     modes = [m.training for m in net.modules()]
-    before = {k: v.detach().clone() for k, v in net.state_dict().items()}
+    before = _state(net)
+    grad_enabled: list = []  # torch.is_grad_enabled() as each layer is entered: evidence of no_grad
+    hooks = [m.register_forward_pre_hook(lambda mod, inp, _g=grad_enabled: _g.append(torch.is_grad_enabled()))
+             for m in net]
     result = _lookup(ns, "layer_summary")(net, tuple(p["input_shape"]))
-    after = {k: v.detach().clone() for k, v in net.state_dict().items()}
+    for h in hooks:
+        h.remove()
+    after = _state(net)
     return {"result": result, "before": before, "after": after, "modes_before": modes,
-            "modes_after": [m.training for m in net.modules()]}
+            "modes_after": [m.training for m in net.modules()], "grad_enabled": grad_enabled}
+
+
+def probe_gradients(ns: dict, p: dict) -> dict:
+    """Call a function stub on inputs that require grad, back-propagate the parent's upstream
+    gradient, and return the result and each input's gradient (None where none arrived)."""
+    args = [a.detach().clone().requires_grad_(True) if isinstance(a, torch.Tensor) and a.is_floating_point() else a
+            for a in p["args"]]
+    result = _lookup(ns, p["target"])(*args, **p.get("kwargs", {}))
+    connected = isinstance(result, torch.Tensor) and result.requires_grad
+    if connected:
+        result.backward(p["upstream"].to(result.dtype) if result.shape == p["upstream"].shape else p["upstream"])
+    grads = [a.grad if isinstance(a, torch.Tensor) and a.grad is not None else None for a in args]
+    return {"result": result.detach() if isinstance(result, torch.Tensor) else result, "connected": connected,
+            "grads": grads}
 
 
 def probe_accuracy(ns: dict, p: dict) -> dict:
@@ -352,6 +389,8 @@ def probe_accuracy(ns: dict, p: dict) -> dict:
     calls = []  # (training, grad enabled) at every forward pass: evidence only, the student owns this process
     net.register_forward_pre_hook(lambda m, inp: calls.append([m.training, torch.is_grad_enabled()]))
     batches = [(X, y) for X, y in zip(p["xs"], p["ys"])]
+    if p.get("iterable") == "generator":  # "any iterable": one that can be walked through only once
+        batches = (b for b in batches)
     kwargs = {"device": p["device"]} if "device" in p else {}
     return {"result": _lookup(ns, "evaluate_accuracy")(net, batches, **kwargs), "calls": calls}
 
@@ -403,7 +442,7 @@ def probe_train(ns: dict, p: dict) -> dict:
 
 
 PROBES = {"module": probe_module, "init": probe_init, "summary": probe_summary, "accuracy": probe_accuracy,
-          "train": probe_train}
+          "train": probe_train, "gradients": probe_gradients}
 
 
 # -------------------------------------------------------------------------- handlers
@@ -434,7 +473,21 @@ def handle_call(msg: dict) -> None:
     except BaseException as exc:  # noqa: BLE001
         _send({**_failure(exc), "rid": msg.get("rid")})
         return
-    _send_or_fail({"ok": True, "result": result, "args_after": args, "ops": sorted(trace.ops), "rid": msg.get("rid")})
+    _send_or_fail({"ok": True, "result": result, "args_after": args, "ops": sorted(trace.ops), "rid": msg.get("rid"),
+                   "about": _about(result, args)})
+
+
+def _about(result, args: list) -> dict:
+    """What plain values cannot show about a tensor result: still attached to a graph, or a view of
+    an input's memory. Evidence for promises ("detached", "a new tensor"), never a grade by itself."""
+    if not isinstance(result, torch.Tensor):
+        return {}
+    try:
+        mine = result.untyped_storage().data_ptr()
+        shares = [i for i, a in enumerate(args) if isinstance(a, torch.Tensor) and a.untyped_storage().data_ptr() == mine]
+        return {"requires_grad": bool(result.requires_grad), "shares_input": shares}
+    except Exception:  # noqa: BLE001 - a tensor without storage (meta, a subclass): nothing to say
+        return {}
 
 
 def handle_probe(msg: dict) -> None:
@@ -456,7 +509,7 @@ def main() -> None:
     _send({"event": "ready"})
     while True:
         try:
-            msg = wire.read_frame(_PROTO_IN)
+            msg = wire.read_frame(_PROTO_IN, layout=True)
         except EOFError:
             return
         HANDLERS[msg["op"]](msg)

@@ -4,6 +4,16 @@ Nothing that crosses is ever unpickled or executed. The child reports the exact 
 what a stub returned; the trusted parent rebuilds fresh tensors from raw bytes, so a
 tensor subclass, an overridden __eq__ or a __reduce__ payload has nothing to hook into.
 
+Tensors travel with their layout when the sender asks (`encode(..., layout=True)`: the
+parent's questions). A student legitimately receives slices, transposes and expanded views,
+so the child rebuilds each argument as a view, with its strides and storage offset, over a
+copy of the storage it needs. The other way, answers travel as plain contiguous values: the
+parent refuses a layout from the child (`decode(..., layout=False)`), since a view with zero
+strides is a few bytes on the wire and any size once materialized.
+
+`torch.Size` stays a `torch.Size` (a student may be handed `X.shape[-2:]`); tuples stay
+tuples, lists lists, ints ints.
+
 This module is imported on both sides and must only need the standard library, torch
 and safetensors.
 """
@@ -56,7 +66,34 @@ def type_name(obj: Any) -> str:
     return t.__qualname__ if module == "builtins" else f"{module}.{t.__qualname__}"
 
 
-def _encode(obj: Any, tensors: dict[str, torch.Tensor], depth: int) -> Any:
+def _plain(tensor: torch.Tensor) -> torch.Tensor:
+    """A fresh, exactly-torch.Tensor copy of the values (no subclass, no graph, on the CPU)."""
+    return torch.Tensor._make_subclass(torch.Tensor, tensor.detach(), False).cpu()
+
+
+def _storage(tensor: torch.Tensor) -> tuple[torch.Tensor, dict]:
+    """The part of the storage `tensor` views (a 1-D copy) and how to view it again."""
+    t = _plain(tensor)
+    if t.is_contiguous() and t.storage_offset() == 0:
+        return t.contiguous().clone(), {}
+    reach = 1 + sum((n - 1) * st for n, st in zip(t.shape, t.stride())) if t.numel() else 0
+    base = torch.as_strided(t, (reach,), (1,), t.storage_offset()).clone()
+    return base, {"size": list(t.shape), "stride": list(t.stride())}
+
+
+def _viewed(base: torch.Tensor, node: dict) -> torch.Tensor:
+    size, stride = node.get("size"), node.get("stride")
+    ok = (type(size) is list and type(stride) is list and len(size) == len(stride) <= 16
+          and all(type(v) is int and v >= 0 for v in size + stride) and base.dim() == 1)
+    if not ok:
+        raise WireError("bad tensor layout")
+    need = 1 + sum((n - 1) * st for n, st in zip(size, stride)) if all(size) else 0
+    if need > base.numel():
+        raise WireError("tensor layout outside its storage")
+    return torch.as_strided(base, size, stride, 0)
+
+
+def _encode(obj: Any, tensors: dict[str, torch.Tensor], depth: int, layout: bool = False) -> Any:
     if depth > MAX_DEPTH:
         return {"__foreign__": "nesting too deep", "repr": ""}
     t = type(obj)
@@ -68,15 +105,18 @@ def _encode(obj: Any, tensors: dict[str, torch.Tensor], depth: int) -> Any:
         key = f"t{len(tensors)}"
         tensor = obj if isinstance(obj, torch.Tensor) else torch.from_numpy(obj.copy())
         name = "torch.Tensor" if t in (torch.Tensor, torch.nn.Parameter) else type_name(obj)
-        tensors[key] = torch.Tensor._make_subclass(torch.Tensor, tensor.detach(), False).cpu().contiguous().clone()
+        if layout and isinstance(obj, torch.Tensor):
+            tensors[key], view = _storage(tensor)
+            return {"__tensor__": key, "type": name, **view}
+        tensors[key] = _plain(tensor).contiguous().clone()
         return {"__tensor__": key, "type": name}
     if t is torch.Size:
-        t = tuple
+        return {"__size__": [int(n) for n in obj]}
     if t in (list, tuple):
-        items = [_encode(x, tensors, depth + 1) for x in list(obj)[:MAX_ITEMS]]
+        items = [_encode(x, tensors, depth + 1, layout) for x in list(obj)[:MAX_ITEMS]]
         return items if t is list else {"__tuple__": items}
     if t is dict:
-        return {"__dict__": [[str(k), _encode(v, tensors, depth + 1)] for k, v in list(obj.items())[:MAX_ITEMS]]}
+        return {"__dict__": [[str(k), _encode(v, tensors, depth + 1, layout)] for k, v in list(obj.items())[:MAX_ITEMS]]}
     # numpy scalars and other numbers: report the type, keep the value.
     if hasattr(obj, "item") and type(obj).__module__ == "numpy":
         return {"__numpy_scalar__": type_name(obj), "value": _encode(obj.item(), tensors, depth + 1)}
@@ -87,19 +127,20 @@ def _encode(obj: Any, tensors: dict[str, torch.Tensor], depth: int) -> Any:
     return {"__foreign__": type_name(obj), "repr": text}
 
 
-def encode(obj: Any) -> bytes:
+def encode(obj: Any, layout: bool = False) -> bytes:
+    """`layout`: tensors keep their strides and storage offset (the parent's questions only)."""
     tensors: dict[str, torch.Tensor] = {}
-    tree = _encode(obj, tensors, 0)
+    tree = _encode(obj, tensors, 0, layout)
     header = json.dumps(tree).encode()
     blob = st_save(tensors) if tensors else b""
     return struct.pack("<II", len(header), len(blob)) + header + blob
 
 
-def _decode(node: Any, tensors: dict[str, torch.Tensor]) -> Any:
+def _decode(node: Any, tensors: dict[str, torch.Tensor], layout: bool = False) -> Any:
     if node is None or type(node) in (bool, int, str):
         return node
     if type(node) is list:
-        return [_decode(x, tensors) for x in node]
+        return [_decode(x, tensors, layout) for x in node]
     if type(node) is not dict:
         raise WireError(f"unexpected JSON node {type(node).__name__}")
     if "__float__" in node:
@@ -108,12 +149,21 @@ def _decode(node: Any, tensors: dict[str, torch.Tensor]) -> Any:
         tensor = tensors.get(node["__tensor__"])
         if tensor is None:
             raise WireError("tensor reference without data")
+        if "size" in node or "stride" in node:
+            if not layout:
+                raise WireError("a tensor layout where only values are accepted")
+            tensor = _viewed(tensor, node)
         name = str(node.get("type", "?"))
         return tensor if name == "torch.Tensor" else ArrayLike(name, tensor)
+    if "__size__" in node:
+        dims = node["__size__"]
+        if type(dims) is not list or len(dims) > 64 or any(type(n) is not int or n < 0 for n in dims):
+            raise WireError("bad torch.Size")
+        return torch.Size(dims)
     if "__tuple__" in node:
-        return tuple(_decode(x, tensors) for x in node["__tuple__"])
+        return tuple(_decode(x, tensors, layout) for x in node["__tuple__"])
     if "__dict__" in node:
-        return {str(k): _decode(v, tensors) for k, v in node["__dict__"]}
+        return {str(k): _decode(v, tensors, layout) for k, v in node["__dict__"]}
     if "__numpy_scalar__" in node:
         return Foreign(str(node["__numpy_scalar__"]), repr(_decode(node.get("value"), tensors)))
     if "__foreign__" in node:
@@ -121,7 +171,8 @@ def _decode(node: Any, tensors: dict[str, torch.Tensor]) -> Any:
     raise WireError(f"unknown node keys {sorted(node)[:5]}")
 
 
-def decode(frame: bytes) -> Any:
+def decode(frame: bytes, layout: bool = False) -> Any:
+    """`layout`: accept tensors as views with their strides (the child reading the parent's questions)."""
     if len(frame) < 8:
         raise WireError("short frame")
     n_header, n_blob = struct.unpack("<II", frame[:8])
@@ -138,14 +189,14 @@ def decode(frame: bytes) -> Any:
     except Exception as exc:  # safetensors raises its own error types
         raise WireError(f"bad tensor data: {exc}") from None
     try:
-        return _decode(tree, tensors)
+        return _decode(tree, tensors, layout)
     except RecursionError:
         raise WireError("data nested too deep") from None
 
 
-def frame(obj: Any) -> bytes:
+def frame(obj: Any, layout: bool = False) -> bytes:
     """One frame as it goes on the pipe: its length, then the payload."""
-    payload = encode(obj)
+    payload = encode(obj, layout)
     return struct.pack("<Q", len(payload)) + payload
 
 
@@ -158,7 +209,7 @@ class FrameTooLarge(WireError):
     """The other side announced more bytes than the reader will take: nothing of it is read."""
 
 
-def read_frame(stream: BinaryIO, limit: int | Callable[[], int] = MAX_FRAME) -> Any:
+def read_frame(stream: BinaryIO, limit: int | Callable[[], int] = MAX_FRAME, layout: bool = False) -> Any:
     """Read one frame; EOFError when the other side is gone. `limit` (or a function giving it, read
     when the frame's length arrives) caps its size before a byte of the payload is read."""
     head = _read_exact(stream, 8)
@@ -166,7 +217,7 @@ def read_frame(stream: BinaryIO, limit: int | Callable[[], int] = MAX_FRAME) -> 
     most = limit() if callable(limit) else limit
     if size > most:
         raise FrameTooLarge(f"a message of {size} bytes, more than the {most} this request may send back")
-    return decode(_read_exact(stream, size))
+    return decode(_read_exact(stream, size), layout)
 
 
 def _read_exact(stream: BinaryIO, n: int) -> bytes:
