@@ -317,6 +317,35 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_audit(args: argparse.Namespace) -> int:
+    """Mutation analysis of the hidden tests: how many plausible wrong answers do they catch?"""
+    from tqdm.auto import tqdm
+
+    from autograder.audit import report, runner, session
+
+    course = _course(args)
+    course_file = Path(args.course).resolve() if args.course else course_config.find_course_file()
+    with tqdm(desc="mutants judged", unit="mutant", disable=args.quiet) as bar:
+        def step(done: int, total: int) -> None:
+            bar.total = total
+            bar.n = done
+            bar.refresh()
+
+        audit = session.run(course, course_file, assignments=args.assignment, stubs=args.stub,
+                            max_mutants=args.max_mutants, jobs=max(1, args.jobs), progress=step)
+    originals = {s.stub: runner.reference_source(course, s.aid, s.stub) for s in audit.stubs}
+    if args.json:
+        Path(args.json).write_text(report.as_json(audit, originals))
+    if args.html:
+        Path(args.html).write_text(report.as_html(audit, originals))
+    print(report.table(audit))
+    broken = [s.stub for s in audit.stubs if s.reference_failing]
+    if broken:
+        print(f"course audit: the reference solution fails its own tests for {', '.join(broken)}", file=sys.stderr)
+        return EXIT_GRADER
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="course", description=__doc__.splitlines()[0])
     parser.add_argument("--course", help="path to course.yaml (default: the nearest one)")
@@ -379,6 +408,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seeds", type=int, default=5)
     p.add_argument("--margin", type=float, default=0.03, help="kept below the worst reference run")
     p.set_defaults(func=cmd_calibrate)
+    p = sub.add_parser("audit", help="mutation analysis: how many wrong versions of each stub the hidden tests catch")
+    p.add_argument("--assignment", action="append", help="audit only this assignment (repeatable)")
+    p.add_argument("--stub", action="append", help="audit only this stub (repeatable)")
+    p.add_argument("--max-mutants", type=int, help="at most this many mutants per stub, spread over the operators")
+    p.add_argument("--jobs", type=int, default=1, help="worker processes, each with its own sandbox")
+    p.add_argument("--json", help="write the full results as JSON here")
+    p.add_argument("--html", help="write a browsable report here")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_audit)
     return parser
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -143,3 +144,11 @@ def runnable_source(source: str) -> str:
         stripped = line.lstrip()
         lines.append(("# " + line) if stripped.startswith(("%", "!")) else line)
     return "\n".join(lines)
+
+
+_SOLUTION_MARKER = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$")
+
+
+def strip_solution_markers(source: str) -> str:
+    """A solution cell as a student who solved it would have it: nbgrader's markers removed."""
+    return "\n".join(line for line in source.splitlines() if not _SOLUTION_MARKER.match(line))

@@ -15,23 +15,21 @@ as plain code cells without nbgrader metadata (`corpus_cells`, and `extra=` belo
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import nbformat
 
 from autograder import config
+from autograder import notebook
 from autograder.notebook import load_cells
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = Path(__file__).resolve().parent
-_MARKER = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$")
 EXTRA_CELL = "# %% extra cell"
 STUB_CELL = "# %% stub cell"
 
 
-def strip_markers(source: str) -> str:
-    return "\n".join(line for line in source.splitlines() if not _MARKER.match(line))
+strip_markers = notebook.strip_solution_markers
 
 
 def stub_assignment(stub: str, course: config.Course) -> str:
@@ -46,13 +44,10 @@ def answered_notebook(course: config.Course, aid: str, replace: dict[str, str] |
                       extra: dict[str, list[str]] | None = None) -> nbformat.NotebookNode:
     """The released notebook with every stub answered by the solution, except those in `replace`;
     `extra` maps a stub to code cells inserted right before its cell (cells a student added)."""
-    a = course.assignment(aid)
-    solution = {c.grade_id: c.source for c in load_cells(course.solutions_dir / aid / a.notebook) if c.role == "stub"}
-    nb = nbformat.read(course.assignments_dir / aid / a.notebook, as_version=4)
-    for cell in nb.cells:
-        gid = cell.metadata.get("nbgrader", {}).get("grade_id")
-        if cell.metadata.get("nbgrader", {}).get("solution") and cell.cell_type == "code":
-            cell.source = (replace or {}).get(gid, strip_markers(solution[gid]))
+    from autograder.audit.runner import answered_notebook as answered
+
+    nb = answered(course, aid, replace)
+    solution = {c.grade_id for c in load_cells(course.solutions_dir / aid / course.assignment(aid).notebook) if c.role == "stub"}
     if extra:
         unknown = set(extra) - set(solution)
         if unknown:
