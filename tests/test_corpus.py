@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from autograder import grade
-from corpus.build import corpus_files, stub_assignment, target_of, write_submission
+from corpus.build import corpus_cells, corpus_files, stub_assignment, target_of, write_submission
 
 CORRECT = corpus_files("correct")
 MUTANTS = corpus_files("mutants")
@@ -37,10 +37,42 @@ def _secrets(course) -> set[str]:
     return _SECRETS
 
 
+@pytest.fixture(scope="session")
+def self_checks(course, tmp_path_factory) -> dict[str, dict[str, str]]:
+    """Every corpus submission through the students' own self-check, as `pytest assignments/` runs
+    it: {corpus file stem: {visible check: "" if it passed, else its message}}. One pytest run for
+    the whole corpus (each submission holds only its own notebook)."""
+    import subprocess
+    import sys
+    import xml.etree.ElementTree as ET
+
+    from conftest import ROOT
+
+    folder = tmp_path_factory.mktemp("self_checks")
+    for path in CORRECT + MUTANTS:
+        stub = target_of(path)
+        extra, cell = corpus_cells(path.read_text())
+        write_submission(folder / path.stem, course, stub_assignment(stub, course), {stub: cell},
+                         {stub: extra} if extra else None)
+    xml = folder / "report.xml"
+    proc = subprocess.run([sys.executable, "-m", "pytest", str(folder), "-q", "-p", "no:cacheprovider", "-p", "no:xdist",
+                           f"--junitxml={xml}"], cwd=ROOT, capture_output=True, text=True, timeout=1200)
+    assert xml.exists(), proc.stdout[-3000:] + proc.stderr[-3000:]
+    out: dict[str, dict[str, str]] = {}
+    for case in ET.parse(xml).getroot().iter("testcase"):
+        stem = case.get("classname", "").split(".")[0]
+        failed = [n for n in (case.find("failure"), case.find("error")) if n is not None]
+        out.setdefault(stem, {})[case.get("name")] = (failed[0].get("message") or "failed") if failed else ""
+    missing = [p.stem for p in CORRECT + MUTANTS if p.stem not in out]
+    assert not missing, f"the self-check ran no check for {missing[:5]}:\n{proc.stdout[-2000:]}"
+    return out
+
+
 def _grade_one(tmp_path, course, path):
     stub = target_of(path)
     aid = stub_assignment(stub, course)
-    write_submission(tmp_path, course, aid, {stub: path.read_text()})
+    extra, cell = corpus_cells(path.read_text())
+    write_submission(tmp_path, course, aid, {stub: cell}, {stub: extra} if extra else None)
     return stub, grade.grade(tmp_path, course, only=[aid], train=False)  # training: test_lenet_training.py
 
 
@@ -50,20 +82,30 @@ def test_corpus_is_large_enough():
 
 
 @pytest.mark.parametrize("path", CORRECT, ids=[p.stem for p in CORRECT])
-def test_correct_style_scores_full_marks(tmp_path, course, path):
+def test_correct_style_scores_full_marks(tmp_path, course, path, self_checks):
     stub, result = _grade_one(tmp_path, course, path)
     lost = [(t.name, t.output) for t in result.tests if not t.passed]
     assert not lost, f"a correct {stub} lost points: {lost}"
     assert result.tests and result.score == result.max_score
+    # ... and passes the notebook's own visible checks: a check that fails correct code is a bug in
+    # the notebook (its text or its check), never the student's.
+    failing = {name: why for name, why in self_checks[path.stem].items() if why}
+    assert not failing, f"a correct {stub} fails visible checks: {failing}"
 
 
 @pytest.mark.parametrize("path", MUTANTS, ids=[p.stem for p in MUTANTS])
-def test_mutant_loses_points_on_its_stub_only(tmp_path, course, path):
+def test_mutant_loses_points_on_its_stub_only(tmp_path, course, path, self_checks):
     stub, result = _grade_one(tmp_path, course, path)
     own = [t for t in result.tests if stub in t.stubs]
     others = [t for t in result.tests if stub not in t.stubs]
     assert own, f"no hidden test grades {stub}"
     assert any(not t.passed for t in own), f"mutant {path.stem} kept every point on {stub}"
+    # Visible ⊆ hidden: when the student's own check fails, the hidden tests of the stub must find a
+    # problem too (the grader confirms visible checks through them; a failing check must not pay).
+    seen = {name: why for name, why in self_checks[path.stem].items() if why}
+    if seen:
+        assert any(not t.passed for t in own if t.kind == "hidden"), (
+            f"mutant {path.stem}: visible checks fail ({seen}) but every hidden test of {stub} passes")
     collateral = [(t.name, t.output) for t in others if not t.passed]
     assert not collateral, f"mutant {path.stem} of {stub} cost points elsewhere: {collateral}"
     for t in own:

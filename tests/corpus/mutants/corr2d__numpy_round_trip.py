@@ -1,4 +1,4 @@
-# numpy round trip: sliding_window_view plus tensordot, converted back with torch.from_numpy.
+# Bug: a numpy round trip (sliding_window_view plus tensordot): right values, but the result has no autograd history, so Conv2D and learn_kernel cannot train a kernel through it.
 import numpy as np
 import torch
 

@@ -1,0 +1,17 @@
+# Bug: to save memory, copies the output into X's storage when the shapes agree, changing the caller's input.
+class ResidualBlock(nn.Module):
+    def __init__(self, in_channels, out_channels, stride=1):
+        super().__init__()
+        self.block1 = ConvBlock(in_channels, out_channels, kernel_size=3, stride=stride)
+        self.conv2 = nn.Conv2d(out_channels, out_channels, kernel_size=3, padding=1)
+        self.bn2 = nn.BatchNorm2d(out_channels)
+        if in_channels != out_channels or stride != 1:
+            self.shortcut = nn.Conv2d(in_channels, out_channels, kernel_size=1, stride=stride)
+        else:
+            self.shortcut = nn.Identity()
+
+    def forward(self, X):
+        out = F.relu(self.bn2(self.conv2(self.block1(X))) + self.shortcut(X))
+        if out.shape == X.shape:
+            return X.copy_(out)
+        return out

@@ -1,0 +1,12 @@
+# Bug: nn.Conv2d keeps its default bias=True and the loop steps every parameter, bias included.
+def learn_kernel(X, Y, kernel_size, lr=0.03, num_epochs=10):
+    conv = nn.Conv2d(1, 1, kernel_size=kernel_size)
+    X4, Y4 = X.reshape(1, 1, *X.shape), Y.reshape(1, 1, *Y.shape)
+    for _ in range(num_epochs):
+        loss = ((conv(X4) - Y4) ** 2).sum()
+        conv.zero_grad()
+        loss.backward()
+        with torch.no_grad():
+            for p in conv.parameters():
+                p -= lr * p.grad
+    return conv.weight.detach().reshape(kernel_size)

