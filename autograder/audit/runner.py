@@ -166,6 +166,8 @@ class Workbench:
         self.sub = Submission(self.folder, course)
         self._tests: dict[str, list[hidden.HiddenTest]] = {}
         self._installed_for: tuple = ()
+        self._sources: dict[tuple[str, str], str] = {}  # the reference cells and checks, read once per worker
+        self._checks: dict[tuple[str, str], list[notebook.Cell]] = {}
         self._snapshots: set[tuple] = set()
 
     def close(self) -> None:
@@ -192,6 +194,18 @@ class Workbench:
             self._snapshots.add((aid, child))
             self.sub.run_cell(aid, -1, _SNAPSHOT)
         return loaded
+
+    def reference_cell(self, aid: str, stub: str) -> str:
+        key = (aid, stub)
+        if key not in self._sources:
+            self._sources[key] = reference_source(self.course, aid, stub)
+        return self._sources[key]
+
+    def checks(self, aid: str, stub: str) -> list[notebook.Cell]:
+        key = (aid, stub)
+        if key not in self._checks:
+            self._checks[key] = visible_checks(self.course, aid, stub)
+        return self._checks[key]
 
     def stub_index(self, aid: str, stub: str) -> int:
         loaded = self._loaded(aid)
@@ -226,7 +240,7 @@ class Workbench:
 
     def reference(self, aid: str, stub: str) -> Reference:
         """The reference against its own judges, recording the calls the hidden tests make."""
-        self._swap(aid, stub, reference_source(self.course, aid, stub))
+        self._swap(aid, stub, self.reference_cell(aid, stub))
         calls: list[tuple[list, dict]] = []
         real = self.sub.call
 
@@ -240,7 +254,7 @@ class Workbench:
             failing = self._hidden(aid, stub, stop_at_first=False)
         finally:
             del self.sub.call
-        checks = visible_checks(self.course, aid, stub)
+        checks = self.checks(aid, stub)
         failing += self._cells_fail(aid, [(c.grade_id or c.label, c.source) for c in checks])
         example = worked_example(checks, stub)
         if example and self._cells_fail(aid, [("worked example", example)]):
@@ -250,7 +264,7 @@ class Workbench:
     def judge(self, aid: str, mutant: Mutant) -> Judged:
         start = time.monotonic()
         out = Judged(mutant)
-        checks = visible_checks(self.course, aid, mutant.stub)
+        checks = self.checks(aid, mutant.stub)
         try:
             error = self._swap(aid, mutant.stub, mutant.source)
             if error:
@@ -262,7 +276,7 @@ class Workbench:
                 example = worked_example(checks, mutant.stub)
                 out.example = bool(example) and bool(self._cells_fail(aid, [("worked example", example)]))
         finally:
-            self._swap(aid, mutant.stub, reference_source(self.course, aid, mutant.stub))
+            self._swap(aid, mutant.stub, self.reference_cell(aid, mutant.stub))
         out.seconds = time.monotonic() - start
         return out
 
@@ -281,7 +295,7 @@ class Workbench:
                     reply = {"ok": False, "exc_types": [type(exc).__name__]}
                 replies.append(reply)
         finally:
-            self._swap(aid, stub, reference_source(self.course, aid, stub))
+            self._swap(aid, stub, self.reference_cell(aid, stub))
         return replies
 
 

@@ -93,7 +93,7 @@ def _equivalence(course_file: str, aid: str, stub: str, calls: list[tuple[list, 
                  survivors: list[Mutant]) -> tuple[int, list[tuple[bool, str]]]:
     bench = _bench(course_file)
     pool = equivalence.inputs(calls)
-    reference = bench.calls_on(aid, stub, runner.reference_source(bench.course, aid, stub), pool)
+    reference = bench.calls_on(aid, stub, bench.reference_cell(aid, stub), pool)
     out = []
     for m in survivors:
         differs = equivalence.first_difference(reference, bench.calls_on(aid, stub, m.source, pool))

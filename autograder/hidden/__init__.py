@@ -172,30 +172,29 @@ class Student:
             bound = [(f"arg{i}", a) for i, a in enumerate(args)] + list(kwargs.items())
         return checks.describe_call(target, bound)
 
-    def call(self, target: str, *args: Any, **kwargs: Any) -> Returned:
-        self._check_time()
-
-        def described() -> str:
-            return self.describe(target, args, kwargs)
-
-        reply = self.submission.call(self.assignment, target, list(args), kwargs,
-                                     stand_ins=self.stand_ins, described=described)
-        self.ops.setdefault(target, set()).update(reply.get("ops", []))
-        return Returned(reply.get("result"), reply.get("args_after", []), reply.get("ops", []), described,
-                        reply.get("about") if isinstance(reply.get("about"), dict) else {})
-
-    def raises(self, target: str, *args: Any, **kwargs: Any) -> tuple[list[str], Returned]:
-        """Call a stub that should raise: the built-in exception classes it raised (an instance of;
-        empty when it returned normally), and the call as `call` would give it."""
+    def _ask(self, target: str, args: tuple, kwargs: dict, may_raise: bool) -> tuple[dict, Returned]:
+        """One call of a stub; its ops go into the evidence whatever it answered."""
         self._check_time()
 
         def described() -> str:
             return self.describe(target, args, kwargs)
 
         reply = self.submission.call(self.assignment, target, list(args), kwargs, stand_ins=self.stand_ins,
-                                     described=described, may_raise=True)
+                                     described=described, may_raise=may_raise)
+        ops = reply.get("ops", []) if isinstance(reply.get("ops", []), list) else []
+        self.ops.setdefault(target, set()).update(ops)
+        about = reply.get("about") if isinstance(reply.get("about"), dict) else {}
+        return reply, Returned(reply.get("result"), reply.get("args_after", []), ops, described, about)
+
+    def call(self, target: str, *args: Any, **kwargs: Any) -> Returned:
+        return self._ask(target, args, kwargs, may_raise=False)[1]
+
+    def raises(self, target: str, *args: Any, **kwargs: Any) -> tuple[list[str], Returned]:
+        """Call a stub that should raise: the built-in exception classes it raised (an instance of;
+        empty when it returned normally), and the call as `call` would give it."""
+        reply, returned = self._ask(target, args, kwargs, may_raise=True)
         raised = [str(n) for n in reply.get("exc_types", [])] if not reply.get("ok") else []
-        return raised, Returned(reply.get("result"), reply.get("args_after", []), reply.get("ops", []), described)
+        return raised, returned
 
     def probe(self, probe: str, described: str, **params: Any) -> dict:
         self._check_time()

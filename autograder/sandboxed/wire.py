@@ -71,13 +71,17 @@ def _plain(tensor: torch.Tensor) -> torch.Tensor:
     return torch.Tensor._make_subclass(torch.Tensor, tensor.detach(), False).cpu()
 
 
+def _reach(size, stride) -> int:
+    """How many storage elements a view of this size and stride spans (0 when it is empty)."""
+    return 1 + sum((n - 1) * st for n, st in zip(size, stride)) if all(size) else 0
+
+
 def _storage(tensor: torch.Tensor) -> tuple[torch.Tensor, dict]:
     """The part of the storage `tensor` views (a 1-D copy) and how to view it again."""
     t = _plain(tensor)
     if t.is_contiguous() and t.storage_offset() == 0:
         return t.contiguous().clone(), {}
-    reach = 1 + sum((n - 1) * st for n, st in zip(t.shape, t.stride())) if t.numel() else 0
-    base = torch.as_strided(t, (reach,), (1,), t.storage_offset()).clone()
+    base = torch.as_strided(t, (_reach(t.shape, t.stride()),), (1,), t.storage_offset()).clone()
     return base, {"size": list(t.shape), "stride": list(t.stride())}
 
 
@@ -87,8 +91,7 @@ def _viewed(base: torch.Tensor, node: dict) -> torch.Tensor:
           and all(type(v) is int and v >= 0 for v in size + stride) and base.dim() == 1)
     if not ok:
         raise WireError("bad tensor layout")
-    need = 1 + sum((n - 1) * st for n, st in zip(size, stride)) if all(size) else 0
-    if need > base.numel():
+    if _reach(size, stride) > base.numel():
         raise WireError("tensor layout outside its storage")
     return torch.as_strided(base, size, stride, 0)
 
