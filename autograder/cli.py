@@ -24,18 +24,51 @@ EXIT_OK, EXIT_USAGE, EXIT_GRADER = 0, 2, 3
 
 
 def _course(args: argparse.Namespace) -> course_config.Course:
-    if args.course:
-        # Everything in this process (the oracles too) must read the same course.
-        os.environ[course_config.COURSE_FILE_ENV] = str(Path(args.course).resolve())
-        course_config.default_course.cache_clear()
-    return course_config.default_course()
+    return course_config.load(Path(args.course).resolve() if args.course else None)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """The course against itself: course.yaml, notebooks, hidden tests, stand-ins, probes, leaks."""
+    from autograder import course_check
+
+    course = _course(args)
+    problems = course_check.check(course)
+    for line in problems:
+        print(line)
+    n = len(course.assignments)
+    print(f"course check: {len(problems)} problem(s) in {n} assignment(s)" if problems
+          else f"course check: {n} assignment(s), no problems")
+    return EXIT_USAGE if problems else EXIT_OK
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    """Scaffold an assignment: its folder under solutions/, its course.yaml entry, its release."""
+    from autograder import release, scaffold
+
+    course = _course(args)
+    try:
+        written = scaffold.new(course, args.id, args.notebook, args.stub, args.title)
+    except course_config.CourseConfigError as exc:
+        print(f"course new: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    course = course_config.load(course.root / "course.yaml")
+    release.generate(course, [args.id])
+    for path in written + [course.assignments_dir / args.id]:
+        print(f"wrote {path.relative_to(course.root)}")
+    print(f"next: edit solutions/{args.id}/, then `course check` and `course release --no-exchange {args.id}`")
+    return EXIT_OK
 
 
 def cmd_release(args: argparse.Namespace) -> int:
-    from autograder import release, term
+    from autograder import course_check, release, term
 
     course = _course(args)
     ids = args.assignment or [a.id for a in course.assignments]
+    # The released folders are checked after generating; everything else before anything is written.
+    problems = [p for p in course_check.check(course) if not p.startswith("assignments/")]
+    if problems:
+        print("course release: refused, `course check` found:\n  " + "\n  ".join(problems), file=sys.stderr)
+        return EXIT_USAGE
     if args.no_exchange:
         out = release.generate(course, ids)
         print(f"generated {', '.join(ids)} into {out}")
@@ -300,20 +333,25 @@ def cmd_data(args: argparse.Namespace) -> int:
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
-    """Train the reference LeNet over several seeds and recommend a threshold."""
+    """Train an assignment's reference network over several seeds and recommend a threshold."""
     from tqdm.auto import tqdm
 
-    from autograder import lenet
+    from autograder import trained
 
     course = _course(args)
-    with tqdm(total=args.seeds, desc=f"reference LeNet on {lenet.device()}", unit="run") as bar:
+    try:
+        spec = trained.spec(course, course.assignment(args.assignment).id)
+    except (KeyError, course_config.CourseConfigError) as exc:
+        print(f"course calibrate: {exc.args[0]}", file=sys.stderr)
+        return EXIT_USAGE
+    with tqdm(total=args.seeds, desc=f"reference {spec.target} on {trained.device()}", unit="run") as bar:
         def step(seed: int, acc: float) -> None:
             bar.update(1)
             bar.set_postfix(seed=seed, acc=f"{acc:.4f}")
 
-        cal = lenet.calibrate(course, args.seeds, margin=args.margin, on_run=step)
+        cal = trained.calibrate(course, args.assignment, args.seeds, margin=args.margin, on_run=step)
     print(cal.summary())
-    print(f"course.yaml now has threshold {course.lenet.threshold:.2f}")
+    print(f"course.yaml now has threshold {spec.threshold:.2f}")
     return EXIT_OK
 
 
@@ -352,6 +390,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true")
     sub = parser.add_subparsers(dest="command", required=True)
 
+    p = sub.add_parser("new", help="scaffold an assignment (notebook, hidden tests, course.yaml entry) that checks out")
+    p.add_argument("id", help="the assignment id, e.g. 08_attention")
+    p.add_argument("--notebook", required=True, help="the notebook's name (without .ipynb is fine)")
+    p.add_argument("--stub", action="append", required=True, help="a stub's name (repeatable)")
+    p.add_argument("--title", help="the assignment's title (default: from the id)")
+    p.set_defaults(func=cmd_new)
+    p = sub.add_parser("check", help="check the course against itself (course.yaml, notebooks, hidden tests, leaks)")
+    p.set_defaults(func=cmd_check)
     p = sub.add_parser("release", help="generate assignments/ from solutions/ (nbgrader) and release them to the exchange")
     p.add_argument("assignment", nargs="*", help="assignment ids (default: all)")
     p.add_argument("--exchange", help="nbgrader exchange root (default: course.yaml's exchange)")
@@ -373,7 +419,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--junit", help="write JUnit XML here")
     p.add_argument("--assignment", action="append", help="grade only this assignment (repeatable)")
     p.add_argument("-q", "--quiet", action="store_true")
-    p.add_argument("--no-train", action="store_true", help="leave out the LeNet training test (minutes on a CPU)")
+    p.add_argument("--no-train", action="store_true", help="leave out training tests (minutes on a CPU)")
     p.set_defaults(func=cmd_grade)
 
     p = sub.add_parser("feedback", help="write an HTML report per graded student into feedback/")
@@ -394,7 +440,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_template)
 
     p = sub.add_parser("demo", help="run a whole term with three simulated students in a throwaway course")
-    p.add_argument("--no-train", action="store_true", help="leave out the LeNet training test")
+    p.add_argument("--no-train", action="store_true", help="leave out training tests")
     p.add_argument("--jobs", type=int, default=2, help="students graded at once")
     p.add_argument("--keep", help="build the throwaway course here and keep it")
     p.set_defaults(func=cmd_demo)
@@ -403,8 +449,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--download", action="store_true", help="download it into the data root when it is missing")
     p.set_defaults(func=cmd_data)
 
-    p = sub.add_parser("calibrate", help="train the reference LeNet over several seeds; recommend a threshold")
-    p.add_argument("what", choices=["lenet"])
+    p = sub.add_parser("calibrate", help="train an assignment's reference network over several seeds; recommend a threshold")
+    p.add_argument("assignment", help="an assignment with a training: section in course.yaml")
     p.add_argument("--seeds", type=int, default=5)
     p.add_argument("--margin", type=float, default=0.03, help="kept below the worst reference run")
     p.set_defaults(func=cmd_calibrate)

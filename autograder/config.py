@@ -1,13 +1,12 @@
 """course.yaml: the single description of the course, validated when loaded.
 
-Everything that varies between terms (points, limits, the LeNet protocol, the data
+Everything that varies between terms (points, limits, the training protocols, the data
 root) lives in course.yaml so that code never hard-codes a points table twice.
 """
 
 from __future__ import annotations
 
 import os
-from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -40,7 +39,7 @@ class TimeLimits(_Strict):
     cell_seconds: float = Field(60, gt=0)
     call_seconds: float = Field(20, gt=0)
     test_seconds: float = Field(120, gt=0)
-    lenet_seconds: float = Field(900, gt=0)
+    training_seconds: float = Field(900, gt=0)  # one training test (a network trained by the grader's loop)
     # Everything one assignment may take (loading, reloads after crashes, every test but training);
     # unset, 3 x cell_seconds. The child cannot extend any of these budgets.
     assignment_seconds: float | None = Field(None, gt=0)
@@ -56,8 +55,7 @@ class SandboxLimits(_Strict):
     shared memory and memfds included), else by the grader's memory watchdog (autograder/cgroups.py)."""
 
     memory_gib: float = Field(3, ge=0.75, le=1024)  # a fresh sandbox, torch imported, holds about 0.36
-    # The child that trains the student's LeNet. The reference LeNet's sandbox peaked at 0.61 GiB
-    # (its control group's peak: the full protocol, 60k images, torch, 2 threads, CPU); 4 leaves
+    # The child that trains a student's network. The chapter's reference network's sandbox peaked at 0.61 GiB
     # room for wider nets and, on a GPU, CUDA's host-side libraries (not measured yet: no GPU here).
     training_memory_gib: float = Field(4, ge=1, le=1024)
     processes: int = Field(128, ge=16, le=65536)  # threads count too
@@ -78,7 +76,12 @@ class CreditRung(_Strict):
     fraction: float = Field(gt=0, lt=1)
 
 
-class LeNetProtocol(_Strict):
+class TrainingProtocol(_Strict):
+    """How the grader trains a student's network in a training test (autograder/trained.py), and
+    what test accuracy earns its points. `target` is the class the notebook asks for; the
+    reference solution's class of that name is the architecture the weights are judged with."""
+
+    target: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
     seed: int = 0
     epochs: int = Field(10, ge=1)
     batch_size: int = Field(256, ge=1)
@@ -93,7 +96,7 @@ class LeNetProtocol(_Strict):
     partial_credit: list[CreditRung] = []
 
     @model_validator(mode="after")
-    def _rungs_below_threshold(self) -> "LeNetProtocol":
+    def _rungs_below_threshold(self) -> "TrainingProtocol":
         for rung in self.partial_credit:
             if rung.accuracy >= self.threshold:
                 raise ValueError(
@@ -102,7 +105,7 @@ class LeNetProtocol(_Strict):
         return self
 
     def credit(self, accuracy: float) -> float:
-        """Fraction of the LeNet points earned at this test accuracy."""
+        """Fraction of the training test's points earned at this test accuracy."""
         if accuracy >= self.threshold:
             return 1.0
         reached = [r.fraction for r in self.partial_credit if accuracy >= r.accuracy]
@@ -116,6 +119,10 @@ class Assignment(_Strict):
     checks: dict[str, float] = {}
     manual: dict[str, float] = {}
     hidden: dict[str, float] = {}
+    # Stubs whose code must compute their windows itself: no torch convolution, pooling or unfold
+    # (autograder/policy.py). The notebook's text says so; this list is what the grader enforces.
+    must_implement: list[str] = []
+    training: TrainingProtocol | None = None  # the assignment trains a student's network (optional)
 
     @field_validator("checks", "manual", "hidden")
     @classmethod
@@ -129,6 +136,12 @@ class Assignment(_Strict):
     def notebook_stem(self) -> str:
         return Path(self.notebook).stem
 
+    def with_training(self, **update) -> "Assignment":
+        """This assignment with its training protocol changed (shorter runs in tests and benchmarks)."""
+        if self.training is None:
+            raise KeyError(f"assignment {self.id} has no training: section in course.yaml")
+        return self.model_copy(update={"training": self.training.model_copy(update=update)})
+
 
 class Course(_Strict):
     id: str
@@ -137,7 +150,6 @@ class Course(_Strict):
     exchange: str = "/srv/nbgrader/exchange"  # nbgrader's exchange root (release, submit, collect)
     time_limits: TimeLimits = TimeLimits()
     limits: SandboxLimits = SandboxLimits()
-    lenet: LeNetProtocol
     assignments: list[Assignment]
 
     # Filled in by load(); not part of the YAML.
@@ -158,6 +170,12 @@ class Course(_Strict):
                 return a
         known = ", ".join(a.id for a in self.assignments)
         raise KeyError(f"no assignment {assignment_id!r} in course.yaml (known: {known})")
+
+    def with_training(self, assignment_id: str, **update) -> "Course":
+        """This course with one assignment's training protocol changed."""
+        changed = [a.with_training(**update) if a.id == assignment_id else a for a in self.assignments]
+        self.assignment(assignment_id)  # unknown ids raise
+        return self.model_copy(update={"assignments": changed})
 
     def data_path(self) -> Path:
         """The Fashion-MNIST root: $COURSE_DATA_ROOT, else course.yaml's data_root (relative to
@@ -234,8 +252,3 @@ def load(path: Path | str | None = None) -> Course:
     root = path.resolve().parent
     LOADED_ROOTS.add(str(root))  # a grader path: autograder/clean.py keeps it out of every report
     return course.model_copy(update={"root": root})
-
-
-@lru_cache(maxsize=None)
-def default_course() -> Course:
-    return load()

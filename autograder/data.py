@@ -26,7 +26,8 @@ class DataUnavailable(course_config.GraderUnavailable, FileNotFoundError):
 
 
 def data_root(course: course_config.Course | None = None) -> Path:
-    return (course or course_config.default_course()).data_path()
+    """The course's data root; a notebook outside any grader reads the nearest course.yaml, now."""
+    return (course or course_config.load()).data_path()
 
 
 def missing_message(root: Path | str, where: str | None = None, detail: str = "") -> str:

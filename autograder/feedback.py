@@ -1,4 +1,4 @@
-"""Per-student HTML feedback: points per test, the counterexamples, the LeNet training curve.
+"""Per-student HTML feedback: points per test, the counterexamples, training curves.
 
 One self-contained file per student (images inlined), so it can be mailed, uploaded to an
 LMS, or released through nbgrader's feedback exchange as it is. Images are inlined only from

@@ -82,7 +82,7 @@ def grade(folder: Path, course: Course, *, only: list[str] | None = None,
         for a in course.assignments:
             if only and a.id not in only:
                 continue
-            tests = [t for t in hidden.tests_for(a.id, a.notebook_stem) if train or not t.training]
+            tests = [t for t in hidden.tests_for(course, a.id) if train or not t.training]
             if a.id not in sub.notebooks:
                 if a.id in sub.missing:
                     result.notes.append(sub.missing[a.id])
@@ -101,7 +101,7 @@ def grade(folder: Path, course: Course, *, only: list[str] | None = None,
 def _grade_assignment(course: Course, sub: Submission, aid: str, tests: list[hidden.HiddenTest], notes: list[str],
                       workdir: Path | None = None) -> list[TestResult]:
     """Load, run the tests, apply the policy: all within the assignment's budget, except training,
-    which has its own (lenet_seconds + test_seconds, its dedicated child's start and load included)."""
+    which has its own (training_seconds + test_seconds, its dedicated child's start and load included)."""
     name = sub.notebooks[aid].relative_to(sub.folder) if sub.notebooks[aid].is_relative_to(sub.folder) else sub.notebooks[aid]
     limits = course.time_limits
     results: list[TestResult] = []
@@ -140,7 +140,7 @@ def _grade_assignment(course: Course, sub: Submission, aid: str, tests: list[hid
         for test in hidden.safe_order([t for t in tests if not t.training]):
             run(test, limits.test_seconds)
     for test in [t for t in tests if t.training]:
-        budget = limits.lenet_seconds + limits.test_seconds
+        budget = limits.training_seconds + limits.test_seconds
         with sub.budget(budget, f"training for {test.name}"):
             run(test, budget)
     declared = {t.name: i for i, t in enumerate(tests)}
@@ -148,7 +148,7 @@ def _grade_assignment(course: Course, sub: Submission, aid: str, tests: list[hid
     verdicts = _policy(course, aid, loaded, tests, str(name))
     notes.extend(verdicts.notes)
     for stub in sorted({s for t in tests for s in t.stubs}):
-        why = verdicts.verdict(stub) or policy.delegation_verdict(stub, ops.get(stub, ()))
+        why = verdicts.verdict(stub) or policy.delegation_verdict(stub, ops.get(stub, ()), course.assignment(aid).must_implement)
         if why:
             for r in results:
                 if stub in r.stubs:
@@ -175,7 +175,8 @@ def _policy(course: Course, aid: str, loaded, tests: list[hidden.HiddenTest], na
     helped = hidden.helped_by(tests)
     stubs = {c.grade_id for c in released if c.role == "stub"} | set(helped)
     runnable = [c for c in loaded.cells if c.role in RUNNABLE_ROLES]
-    return policy.review(runnable, {c.source.strip() for c in released}, stubs, helped, name)
+    return policy.review(runnable, {c.source.strip() for c in released}, stubs, helped, name,
+                         course.assignment(aid).must_implement)
 
 
 def _tampering(course: Course, aid: str, loaded) -> list[str]:

@@ -20,7 +20,7 @@ set -euo pipefail
 apt-get update -qq && apt-get install -y -qq bubblewrap python3-venv python3-pip >/dev/null
 python3 -m venv /autograder/venv
 /autograder/venv/bin/pip install -q /autograder/source
-# Fashion-MNIST for the LeNet test, fetched now: grading runs offline and never downloads.
+# Fashion-MNIST for training tests, fetched now: grading runs offline and never downloads.
 mkdir -p /autograder/data
 COURSE_DATA_ROOT=/autograder/data /autograder/venv/bin/course --course /autograder/source/course.yaml data --download
 """

@@ -1,6 +1,6 @@
 """Help for a stub under test: the answers of the earlier stubs it builds on, computed here.
 
-When a later stub uses an earlier one (Conv2D calls corr2d), the earlier one is replaced
+When a later stub uses an earlier one (a module stub that calls a function stub), the earlier one is replaced
 while the later one is graded, so that one bug costs points once. The replacement must
 not be something the student's process can keep and reuse: the child is hostile and owns
 everything in its address space. So no stand-in code enters the sandbox. The child gets
@@ -9,7 +9,7 @@ its own code (the course registers the stand-ins here), and only while a request
 declared that name is in flight. Why that cannot answer the stub under test:
 
 * a test never declares its own stubs as stand-ins (checked when the course is loaded),
-  so the parent refuses to compute, for instance, corr2d while corr2d is graded;
+  so the parent refuses to compute, for instance, f while f is graded;
 * a proxy kept from an earlier request asks the parent again and is refused outside the
   requests that declared it;
 * answers the child recorded earlier are answers for inputs the child chose, and the
@@ -68,6 +68,11 @@ def stand_in(name: str, kind: str = "function", *, init: Callable | None = None)
         return fn
 
     return register
+
+
+def forget() -> None:
+    """Drop every registered stand-in (a new course's content is being loaded)."""
+    REGISTRY.clear()
 
 
 class Refused(ValueError):

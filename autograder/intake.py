@@ -16,7 +16,7 @@ the file it shares an inode with, and finding where the other name lives would m
 scanning the whole file system for that inode. Nothing that honestly produces a submission
 makes hard links (Jupyter's save, nbgrader's submit and collect, git checkouts, zip and tar
 extraction all write fresh files), so refusing them all costs an honest student nothing and
-closes `ln solutions/02/convolutions.ipynb` and `ln ../alice/02/convolutions.ipynb` alike.
+closes `ln solutions/02/x.ipynb` and `ln ../alice/02/x.ipynb` alike.
 
 The folder itself, as its path is given, is the caller's choice and is trusted (`course
 grade FOLDER`, Gradescope's /autograder/submission), except where a student could have

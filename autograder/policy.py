@@ -3,7 +3,7 @@
 The child is the student's process: anything it records about itself can be switched off
 there. So the rules rest on the notebook's text, read here, over every cell that runs:
 
-* **Implemented, not delegated** (the corr2d and pool2d families): a stub's code may not
+* **Implemented, not delegated** (the stubs course.yaml lists under `must_implement`): a stub's code may not
   reach torch's convolution, pooling or unfold functions, scipy.signal/ndimage, or numpy's
   convolve/correlate, under any alias. The child's op trace adds what the text hides.
 * **No reaching around the grader** (every notebook): the grader's runtime (sys.modules,
@@ -34,11 +34,6 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 from autograder.notebook import Cell
-
-POLICY_STUBS = frozenset({
-    "corr2d", "Conv2D", "corr2d_strided", "corr2d_multi_in", "corr2d_multi_in_out",
-    "corr2d_multi_in_out_1x1", "pool2d", "pool2d_strided",
-})
 
 # ----------------------------------------------------------------------------- delegation
 _BANNED_OP_PREFIXES = (
@@ -134,9 +129,10 @@ def banned_ops(ops: Iterable[str]) -> list[str]:
 
 
 def review(cells: list[Cell], released_sources: set[str], stubs: Iterable[str],
-           helped: dict[str, set[str]] | None = None, notebook_name: str = "the notebook") -> Review:
+           helped: dict[str, set[str]] | None = None, notebook_name: str = "the notebook",
+           must_implement: Iterable[str] = ()) -> Review:
     """Read every runnable cell; charge each stub with what its code does."""
-    stubs = set(stubs)
+    stubs, must_implement = set(stubs), frozenset(must_implement)
     helped = helped or {}
     statements: list[_Statement] = []
     aliases: dict[str, str] = {}
@@ -171,7 +167,7 @@ def review(cells: list[Cell], released_sources: set[str], stubs: Iterable[str],
             for kind, construct in st.hostile:
                 out.charged.setdefault(stub, []).append(f"{stub}'s code {kind} ({construct})")
                 out.notes.append(f"{notebook_name}, {st.cell.label}: {kind} ({construct}); {stub} scores zero")
-            if stub in POLICY_STUBS:
+            if stub in must_implement:
                 for name in st.delegates:
                     out.charged.setdefault(stub, []).append(
                         f"{stub} must compute the sliding windows itself, not call torch's convolution, pooling or "
@@ -188,9 +184,9 @@ def review(cells: list[Cell], released_sources: set[str], stubs: Iterable[str],
     return out
 
 
-def delegation_verdict(stub: str, ops: Iterable[str]) -> str | None:
-    """The op trace's evidence: a policy stub that ran a convolution or pooling op."""
-    ran = banned_ops(ops) if stub in POLICY_STUBS else []
+def delegation_verdict(stub: str, ops: Iterable[str], must_implement: Iterable[str] = ()) -> str | None:
+    """The op trace's evidence: a stub that must implement its windows and ran a convolution or pooling op."""
+    ran = banned_ops(ops) if stub in frozenset(must_implement) else []
     if not ran:
         return None
     return (f"{stub} must compute the sliding windows itself, not call torch's convolution, pooling or unfold "

@@ -4,7 +4,7 @@
 and stops with one message saying what to do (the command then exits with status 2, having graded
 no one) rather than letting each student's tests fail one by one:
 
-* Fashion-MNIST under the data root, when a LeNet training test will run;
+* Fashion-MNIST under the data root, when a training test will run;
 * a usable sandbox: bubblewrap starts, or the instructor accepted resource limits alone by
   setting COURSE_SANDBOX=rlimits;
 * resource limits that hold: a child started with them really has them, and student code never
@@ -52,7 +52,7 @@ def training_assignments(course: course_config.Course, assignments: Iterable[str
 
     wanted = set(assignments) if assignments is not None else None
     return [a.id for a in course.assignments if (wanted is None or a.id in wanted)
-            and any(t.training for t in hidden.tests_for(a.id, a.notebook_stem))]
+            and any(t.training for t in hidden.tests_for(course, a.id))]
 
 
 def assignments_in(folder: Path, course: course_config.Course) -> list[str]:
@@ -73,7 +73,7 @@ def data_problem(course: course_config.Course, download_failed: str | None = Non
     if data.present(root):
         return None
     tried = f"; downloading it failed ({download_failed})" if download_failed else ""
-    return (f"Fashion-MNIST is not under {root} ({course.data_source()}), and the LeNet training test needs it{tried}. "
+    return (f"Fashion-MNIST is not under {root} ({course.data_source()}), and the training test needs it{tried}. "
             f"Run `course data --download` while online, or set {course_config.DATA_ROOT_ENV} to a folder "
             f"holding FashionMNIST/raw (or leave the training test out with --no-train).")
 

@@ -58,6 +58,18 @@ def no_promise(assignment: str, stub: str, kind: str, why: str) -> None:
     _add(Promise(assignment, stub, kind, "", (), why))
 
 
+def forget() -> None:
+    """Drop every table (a new course's content is being loaded)."""
+    _TABLE.clear()
+
+
+def here(module_name: str) -> str:
+    """The assignment of the content module calling it (`A = promises.here(__name__)`): never typed."""
+    from autograder.content import assignment_of
+
+    return assignment_of(module_name)
+
+
 def table(assignment: str) -> list[Promise]:
     return list(_TABLE.get(assignment, []))
 

@@ -110,7 +110,11 @@ def nbgrader_settings(c: Config, course: course_config.Course) -> Config:
     c.CourseDirectory.release_directory = "assignments"
     c.GenerateAssignment.preprocessors = PREPROCESSORS
     c.CoursePoints.course_yaml = str(course.root / "course.yaml")
-    c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".hypothesis", ".pytest_cache"]
+    # An assignment's folder under solutions/ also holds its instructor-side code (hidden tests, oracles,
+    # stand-ins, probes: autograder/content.py); nbgrader copies every other file into the release,
+    # so code is never copied. `course check` confirms the released folders hold nothing else.
+    c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".hypothesis", ".pytest_cache",
+                                "*.py"]
     c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
     return c
 

@@ -339,8 +339,10 @@ class _Output:
 class Child:
     """One sandboxed child process and the plain-data channel to it."""
 
-    def __init__(self, submission: Path, limits: Limits = Limits(), gpu: bool = False) -> None:
+    def __init__(self, submission: Path, limits: Limits = Limits(), gpu: bool = False,
+                 probes: dict[str, Path] | None = None) -> None:
         self.submission = Path(submission).resolve()
+        self.probes = dict(probes or {})  # the course's child-side probe files: sandbox name -> file
         self.limits = limits
         self.gpu = gpu
         self.proc: subprocess.Popen | None = None
@@ -357,6 +359,8 @@ class Child:
         here = Path(__file__).resolve().parent / "sandboxed"
         for name in RUNTIME_FILES:
             shutil.copy(here / name, runtime / name)
+        for name, path in self.probes.items():
+            shutil.copy(path, runtime / name)
         os.chmod(runtime, 0o755)
         argv, env, self.mode = command(runtime, self.submission, gpu=self.gpu, limits=self.limits)
         limits = self.limits

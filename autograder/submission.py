@@ -18,7 +18,7 @@ import time
 from typing import Any, Callable, Iterator, Union
 
 from autograder import config as course_config
-from autograder import help
+from autograder import content, help
 from autograder import intake
 from autograder import notebook
 from autograder.sandbox import DEFAULT_REPLY_BYTES, Child, ChildDied, ChildTimeout, Limits
@@ -140,7 +140,7 @@ class Submission:
                 self.restarts += 1
             # Starting costs the budget too: a child that kills itself on every call restarts often.
             limits = dataclasses.replace(self.limits, startup_seconds=self._left(self.limits.startup_seconds))
-            self.child = Child(self.folder, limits, gpu=self.gpu).start()
+            self.child = Child(self.folder, limits, gpu=self.gpu, probes=content.load(self.course).probe_files()).start()
             self._in_child = set()
         return self.child
 

@@ -73,7 +73,7 @@ that say `raise NotImplementedError()`), then check yourself:
 
     pip install -e .
     pytest assignments/                 # every visible check, one line each
-    pytest assignments/02_convolutions  # one section
+    pytest assignments/<id>             # one section (its folder)
 
 Every push runs the same self-check on GitHub (Actions tab, with a summary per check).
 Passing the visible checks is a good sign, not a guarantee: the grader tests many more cases.

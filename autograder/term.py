@@ -2,7 +2,7 @@
 
 Folders follow nbgrader's course directory (the folder holding course.yaml):
 `submitted/<student>/<assignment>/` after collect, `autograded/<student>/` for what the
-grader decided (record.json, results.json, junit.xml, the LeNet curve), `feedback/<student>/`
+grader decided (record.json, results.json, junit.xml, training curves), `feedback/<student>/`
 for reports, and gradebook.db.
 
 Grading a class is resumable: each student's record is written atomically, stamped with a
@@ -187,7 +187,7 @@ def worker_threads(jobs: int) -> int:
 def grade_student(course_file: str, student: str, train: bool, threads: int | None = None) -> dict:
     """Grade one student's submitted folder; runs in a worker process. Returns the record.
 
-    `threads`: the CPU threads this worker (and the LeNet training child it starts) may use,
+    `threads`: the CPU threads this worker (and the training child it starts) may use,
     so that `jobs` students at once share the cores instead of fighting over them."""
     from autograder import grade, report
 
@@ -196,8 +196,6 @@ def grade_student(course_file: str, student: str, train: bool, threads: int | No
 
         torch.set_num_threads(threads)
 
-    os.environ[course_config.COURSE_FILE_ENV] = course_file  # the oracles read the same course
-    course_config.default_course.cache_clear()
     course = course_config.load(course_file)
     folder = submitted_dir(course) / student
     out = autograded_dir(course, student)
@@ -231,7 +229,7 @@ def _refused(course: course_config.Course, folder: Path, why: str, train: bool):
 
     result = grade.SubmissionResult(folder, notes=[why])
     for a in course.assignments:
-        tests = [t for t in hidden.tests_for(a.id, a.notebook_stem) if train or not t.training]
+        tests = [t for t in hidden.tests_for(course, a.id) if train or not t.training]
         zeros = [grade._zero(course, a.id, t, f"not graded: {why}") for t in tests]
         result.tests += zeros + grade._confirmed_checks(course, a.id, zeros, complete=True)
     return result

@@ -37,13 +37,14 @@ AID = "06_lenet"
 def _train_one(folder: str, epochs: int, threads: int, graphs: bool | None) -> tuple[float, float]:
     import torch
 
-    from autograder import config, lenet
+    from autograder import config
+    from autograder import trained as lenet
     from autograder.submission import Submission
 
     torch.set_num_threads(threads)  # the training child takes the same: the students share the cores
-    course = config.default_course()
+    course = config.load()
     update = {"epochs": epochs} if graphs is None else {"epochs": epochs, "cuda_graphs": graphs}
-    course = course.model_copy(update={"lenet": course.lenet.model_copy(update=update)})
+    course = course.with_training(AID, **update)
     start = time.perf_counter()
     with Submission(Path(folder), course) as sub:
         trained = lenet.train_student(sub, AID, course)
@@ -73,11 +74,12 @@ def main() -> None:
 
     import torch
 
-    from autograder import config, lenet
+    from autograder import config
+    from autograder import trained as lenet
     from corpus.build import write_submission
 
-    course = config.default_course()
-    epochs = args.epochs or course.lenet.epochs
+    course = config.load()
+    epochs = args.epochs or course.assignment(AID).training.epochs
     # The baseline, in the same run: the same class graded one student at a time.
     settings = ([] if args.no_baseline or args.jobs == 1 else [1]) + [args.jobs]
     rows = []

@@ -8,7 +8,7 @@ init, SGD, lr, batch size, epochs, full 60k/10k Fashion-MNIST) on the same devic
 - grader: autograder.sandboxed.training.fit (dataset on the device as one tensor, no per-batch
   sync), then one prediction pass over the test set;
 - on a GPU, also the grader's loop with each step replayed as a CUDA graph
-  (course.yaml's `lenet.cuda_graphs`), whatever course.yaml says, so both are measured.
+  (the training section's `cuda_graphs`), whatever course.yaml says, so both are measured.
 
     python benchmarks/lenet_training.py [--epochs 10] [--device cpu|cuda] [--repeat 3]
 
@@ -32,8 +32,12 @@ from torch import nn
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from autograder import config as course_config  # noqa: E402
-from autograder import data, lenet  # noqa: E402
+from autograder import content, data  # noqa: E402
+from autograder import trained as lenet  # noqa: E402
 from autograder.sandboxed import training  # noqa: E402
+
+AID = "06_lenet"
+ChapterLeNet = content.module(course_config.load(), AID, "oracles").ChapterLeNet
 
 
 def _sync(device: torch.device) -> None:
@@ -45,7 +49,7 @@ def textbook(protocol: training.Protocol, device: torch.device, root: Path) -> t
     """The chapter's train_ch6, in substance; returns (training seconds, final test accuracy)."""
     torch.manual_seed(protocol.seed)
     train_iter, test_iter = data.loaders(protocol.batch_size, root=root, download=False)
-    net = training.ChapterLeNet()
+    net = ChapterLeNet()
     net.apply(training.xavier_init)
     net.to(device)
     optimizer = torch.optim.SGD(net.parameters(), lr=protocol.lr)
@@ -87,7 +91,7 @@ def grader(protocol: training.Protocol, device: torch.device, root: Path) -> tup
     """Returns (training seconds, seconds including data to device and prediction, test accuracy, graphed)."""
     train, test = lenet.fashion_mnist(True, str(root)), lenet.fashion_mnist(False, str(root))
     torch.manual_seed(protocol.seed)
-    net = training.ChapterLeNet()
+    net = ChapterLeNet()
     _sync(device)
     start = time.perf_counter()
     hist = training.fit(net, train.images, train.labels, protocol, device)
@@ -99,8 +103,8 @@ def grader(protocol: training.Protocol, device: torch.device, root: Path) -> tup
 
 
 def main() -> None:
-    course = course_config.default_course()
-    base = lenet.protocol(course)
+    course = course_config.load()
+    base = lenet.protocol(course, AID)
     parser = argparse.ArgumentParser()
     parser.add_argument("--epochs", type=int, default=base.epochs)
     parser.add_argument("--device", default=lenet.device())

@@ -3,9 +3,8 @@ a strong one kills them, and the equivalence check does not hide a real survivor
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
+import shutil
 import textwrap
 from pathlib import Path
 
@@ -13,7 +12,7 @@ import nbformat
 import pytest
 import yaml
 
-from autograder import config
+from autograder import config, content
 from autograder.audit import equivalence, runner, session
 from autograder.audit.operators import Mutant
 
@@ -38,14 +37,13 @@ HIDDEN = '''
 import torch
 from hypothesis import given
 from autograder import checks
-from autograder import strategies as s
 from autograder.hidden import hidden_test
+from course_content.shared import strategies as s
 
 STRENGTH = {"strong": False}
-A = "99_toy"
 
 
-@hidden_test(A, "row_sums_values", "row_sums", examples=10)
+@hidden_test("row_sums", examples=10)
 @given(X=s.tensors((3, 4)), scale=s.values)
 def row_sums_values(student, X, scale):
     r = student.call("row_sums", X, scale)
@@ -85,20 +83,14 @@ def toy(tmp_path_factory, root):
                     _cell("import torch"), _cell(stub, "stub", "row_sums"), _cell(CHECK, "check", "check_row_sums")]
         (home / folder / "99_toy").mkdir(parents=True)
         nbformat.write(nb, home / folder / "99_toy" / "toy_rows.ipynb")
-    name = "autograder.hidden.toy_rows"
-    if name not in sys.modules:
-        module_file = home / "toy_rows.py"
-        module_file.write_text(textwrap.dedent(HIDDEN))
-        spec = importlib.util.spec_from_file_location(name, module_file)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return config.load(home / "course.yaml"), home / "course.yaml", sys.modules[name]
+    (home / "solutions" / "99_toy" / "hidden.py").write_text(textwrap.dedent(HIDDEN))
+    shutil.copytree(root / "solutions" / "shared", home / "solutions" / "shared")  # the course's shared strategies
+    return config.load(home / "course.yaml"), home / "course.yaml"
 
 
 def _audit(toy, strong: bool) -> session.Audit:
-    course, course_file, module = toy
-    module.STRENGTH["strong"] = strong
+    course, course_file = toy
+    content.module(course, "99_toy", "hidden").STRENGTH["strong"] = strong
     return session.run(course, course_file, jobs=1)
 
 
@@ -128,8 +120,8 @@ def test_a_weak_test_shows_its_survivors_and_a_strong_one_kills_them(toy):
 def test_equivalence_check_tells_a_rewrite_from_a_real_bug(toy):
     """A rewrite with the same behaviour is equivalent; a bug no recorded call exposes directly (it
     needs a value the hidden test never drew) is still found on the random copies, not hidden."""
-    course, _, module = toy
-    module.STRENGTH["strong"] = True
+    course, _ = toy
+    content.module(course, "99_toy", "hidden").STRENGTH["strong"] = True
     bench = runner.Workbench(course)
     try:
         ref = bench.reference("99_toy", "row_sums")

@@ -438,7 +438,7 @@ def test_course_limits_default_and_reach_the_sandbox(course):
 def test_course_limits_are_read_and_bad_values_named(tmp_path, root, monkeypatch):
     import yaml
 
-    from autograder import lenet
+    from autograder import trained as lenet
 
     raw = yaml.safe_load((root / "course.yaml").read_text())
 

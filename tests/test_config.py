@@ -33,15 +33,22 @@ def test_unknown_key_is_named(tmp_path, raw):
         config.load(_write(tmp_path, raw))
 
 
+def _trained(raw) -> tuple[int, dict]:
+    """The position and training section of the (first) assignment that has one."""
+    return next((i, a["training"]) for i, a in enumerate(raw["assignments"]) if "training" in a)
+
+
 def test_wrong_type_is_named(tmp_path, raw):
-    raw["lenet"]["epochs"] = "ten"
-    with pytest.raises(config.CourseConfigError, match=r"lenet\.epochs"):
+    i, training = _trained(raw)
+    training["epochs"] = "ten"
+    with pytest.raises(config.CourseConfigError, match=rf"assignments\.{i}\.training\.epochs"):
         config.load(_write(tmp_path, raw))
 
 
 def test_missing_required_key_is_named(tmp_path, raw):
-    del raw["lenet"]["threshold"]
-    with pytest.raises(config.CourseConfigError, match=r"lenet\.threshold"):
+    i, training = _trained(raw)
+    del training["threshold"]
+    with pytest.raises(config.CourseConfigError, match=rf"assignments\.{i}\.training\.threshold"):
         config.load(_write(tmp_path, raw))
 
 
@@ -66,7 +73,7 @@ def test_invalid_yaml_names_the_file(tmp_path):
 
 def test_partial_credit_ladder(tmp_path, raw):
     course = config.load(_write(tmp_path, raw))
-    p = course.lenet
+    p = course.assignments[_trained(raw)[0]].training
     assert p.credit(p.threshold) == 1.0
     rungs = sorted(p.partial_credit, key=lambda r: r.accuracy)
     assert p.credit(rungs[0].accuracy - 0.01) == 0.0
@@ -74,7 +81,8 @@ def test_partial_credit_ladder(tmp_path, raw):
 
 
 def test_partial_credit_rung_above_threshold_is_refused(tmp_path, raw):
-    raw["lenet"]["partial_credit"] = [{"accuracy": raw["lenet"]["threshold"] + 0.01, "fraction": 0.5}]
+    _, training = _trained(raw)
+    training["partial_credit"] = [{"accuracy": training["threshold"] + 0.01, "fraction": 0.5}]
     with pytest.raises(config.CourseConfigError, match="partial_credit"):
         config.load(_write(tmp_path, raw))
 

@@ -100,7 +100,7 @@ def test_hostile_submission_gains_nothing_and_harms_nothing(path, tmp_path, quic
     own = [t for t in result.tests if "corr2d" in t.stubs]
     others = [t for t in result.tests if "corr2d" not in t.stubs]
     hidden_counts = [len([t for t in group if t.kind == "hidden"]) for group in (own, others)]
-    registered = hidden.tests_for(AID, quick.assignment(AID).notebook_stem)
+    registered = hidden.tests_for(quick, AID)
     expected = [sum("corr2d" in t.stubs for t in registered), sum("corr2d" not in t.stubs for t in registered)]
     assert hidden_counts == expected and any(t.kind == "check" for t in own), [(t.name, t.kind) for t in result.tests]
     assert not [t.name for t in result.tests if t.grader_error], [(t.name, t.output) for t in result.tests]

@@ -10,17 +10,19 @@ from __future__ import annotations
 import pytest
 import torch
 
-from autograder import feedback, grade, lenet, report, sandbox
+from autograder import config, content, feedback, grade, report, sandbox
+from autograder import trained as lenet
 from autograder.sandboxed import training
 from corpus.build import write_submission
 from sandbox_util import wait_for_no_leftovers
 
 AID = "06_lenet"
+ChapterLeNet = content.module(config.load(), AID, "oracles").ChapterLeNet  # the chapter's net, without the notebook
 TRAINING_TEST = "lenet_trains_on_fashion_mnist"
 
 
 def _one_epoch(course):
-    return course.model_copy(update={"lenet": course.lenet.model_copy(update={"epochs": 1})})
+    return course.with_training(AID, **{"epochs": 1})
 
 
 def _training_result(result: grade.SubmissionResult) -> grade.TestResult:
@@ -29,7 +31,7 @@ def _training_result(result: grade.SubmissionResult) -> grade.TestResult:
 
 
 def _subset(n: int = 1024) -> tuple[torch.Tensor, torch.Tensor]:
-    split = lenet.fashion_mnist(True, str(lenet.course_config.default_course().data_path()))
+    split = lenet.fashion_mnist(True, str(config.load().data_path()))
     return split.images[:n], split.labels[:n]
 
 
@@ -39,12 +41,12 @@ def test_fit_is_repeatable():
     runs = []
     for _ in range(2):
         torch.manual_seed(protocol.seed)  # biases keep torch's default init, as in the chapter: seed before building
-        net = training.ChapterLeNet()
+        net = ChapterLeNet()
         hist = training.fit(net, images, labels, protocol)
         runs.append((hist.loss, {k: v.clone() for k, v in net.state_dict().items()}))
     assert runs[0][0] == runs[1][0]
     assert all(torch.equal(runs[0][1][k], runs[1][1][k]) for k in runs[0][1])
-    other = training.ChapterLeNet()
+    other = ChapterLeNet()
     assert training.fit(other, images, labels, training.Protocol(seed=4, epochs=2, batch_size=128)).loss != runs[0][0]
 
 
@@ -75,8 +77,8 @@ def test_reference_lenet_trains_past_the_threshold_in_the_sandbox(tmp_path, cour
     t = _training_result(result)
     assert t.score == t.max_score == course.assignment(AID).hidden[TRAINING_TEST], t.output
     acc = float(t.output.split("test accuracy ")[1].split()[0])
-    assert course.lenet.threshold <= acc < 0.95
-    assert len(t.output.split("training loss per epoch, as your run reported it: ")[1].split(",")) == course.lenet.epochs
+    assert course.assignment(AID).training.threshold <= acc < 0.95
+    assert len(t.output.split("training loss per epoch, as your run reported it: ")[1].split(",")) == course.assignment(AID).training.epochs
     png = out / "lenet_curve.png"
     assert t.files == {"training curve": str(png)} and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     here = course.model_copy(update={"root": tmp_path})
@@ -253,7 +255,7 @@ class _PinnedSums(training._Steps):
         super().__setattr__(name, value)
 
 
-def _train_small(graph=None, monkeypatch=None, net_cls=training.ChapterLeNet):
+def _train_small(graph=None, monkeypatch=None, net_cls=ChapterLeNet):
     images, labels = _subset(2000)  # 7 full batches of 256 and a partial one of 208
     protocol = training.Protocol(seed=5, epochs=2, batch_size=256, lr=0.9, cuda_graphs=graph is not None)
     if graph is not None:
@@ -293,7 +295,7 @@ def test_graphs_asked_for_on_the_cpu_change_nothing():
     runs = []
     for graphs in (False, True):
         torch.manual_seed(2)
-        runs.append(training.fit(training.ChapterLeNet(), images, labels,
+        runs.append(training.fit(ChapterLeNet(), images, labels,
                                  training.Protocol(seed=2, epochs=1, cuda_graphs=graphs)))
     assert runs[0].loss == runs[1].loss and not runs[1].graphed and runs[1].note == ""
 
@@ -307,9 +309,9 @@ def test_cuda_graphs_match_the_eager_loop_on_a_gpu():
     for graphs in (False, True):
         protocol = training.Protocol(seed=1, epochs=3, batch_size=256, lr=0.9, cuda_graphs=graphs)
         torch.manual_seed(protocol.seed)
-        net = training.ChapterLeNet()
+        net = ChapterLeNet()
         hist = training.fit(net, images, labels, protocol, "cuda")
-        held_out = lenet.fashion_mnist(False, str(lenet.course_config.default_course().data_path()))
+        held_out = lenet.fashion_mnist(False, str(config.load().data_path()))
         runs.append((hist, training.accuracy(training.predict(net, held_out.images, "cuda"), held_out.labels)))
     (eager, eager_acc), (graphed, graphed_acc) = runs
     assert graphed.graphed and graphed.note == "", graphed.note
@@ -319,7 +321,7 @@ def test_cuda_graphs_match_the_eager_loop_on_a_gpu():
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 def test_a_forward_that_syncs_with_the_host_is_trained_eagerly_on_a_gpu():
-    class Syncs(training.ChapterLeNet):
+    class Syncs(ChapterLeNet):
         def forward(self, x):
             out = super().forward(x)
             if out.abs().max().item() > 1e9:  # a host sync: cannot be captured
@@ -345,13 +347,13 @@ def test_on_a_gpu_the_sandboxed_child_trains_on_cuda(tmp_path, course, monkeypat
     if sandbox.mode() != "bwrap":
         pytest.skip("bubblewrap cannot start here: the sandbox would not be what is being tested")
     monkeypatch.setenv(sandbox.SANDBOX_ENV, "bwrap")
-    run = course.model_copy(update={"lenet": course.lenet.model_copy(update={"cuda_graphs": graphs})})
+    run = course.with_training(AID, **{"cuda_graphs": graphs})
     write_submission(tmp_path, run, AID)
     with Submission(tmp_path, run) as sub, caplog.at_level("WARNING"):
         trained = lenet.train_student(sub, AID, run)
     assert trained.device == "cuda" and "LeNet training" not in caplog.text, caplog.text
     assert trained.graphed is graphs
-    assert len(trained.loss) == run.lenet.epochs and trained.accuracy >= run.lenet.threshold
+    assert len(trained.loss) == run.assignment(AID).training.epochs and trained.accuracy >= run.assignment(AID).training.threshold
     assert wait_for_no_leftovers([str(tmp_path)]) == []
 
 
@@ -375,17 +377,17 @@ def _judged(course, trained: torch.nn.Module, answers_from: torch.nn.Module | No
     """Run the parent's checks on weights a child would send back, without a sandbox."""
     proto = training.Protocol(seed=0, epochs=1)
     images = lenet.fashion_mnist(True, str(course.data_path())).images
-    start = training.start(training.ChapterLeNet, proto, images)
+    start = training.start(ChapterLeNet, proto, images)
     check = lenet.check_batch(lenet.fashion_mnist(True, str(course.data_path())), 0)
     speaker = answers_from or trained
     params = list(trained.named_parameters())
     report = {"params": [[n, p.detach().clone()] for n, p in params],
               "check": training.answers(speaker, check[0], check[1])}
-    return lenet.trained_reference(report, training.ChapterLeNet, start, check, "training LeNet()"), start
+    return lenet.trained_reference(report, ChapterLeNet, start, check, "training LeNet()"), start
 
 
 def _trained_from(start: torch.nn.Module, steps: int = 30) -> torch.nn.Module:
-    net = training.ChapterLeNet()
+    net = ChapterLeNet()
     net.load_state_dict(start.state_dict())
     images, labels = _subset(steps * 64)
     training.fit(net, images, labels, training.Protocol(seed=0, epochs=1, batch_size=64), initialise=False)
@@ -394,23 +396,23 @@ def _trained_from(start: torch.nn.Module, steps: int = 30) -> torch.nn.Module:
 
 def test_weights_trained_from_the_graders_start_are_accepted(course):
     proto = training.Protocol(seed=0, epochs=1)
-    start = training.start(training.ChapterLeNet, proto, _subset(2)[0])
+    start = training.start(ChapterLeNet, proto, _subset(2)[0])
     net, _ = _judged(course, _trained_from(start))
-    assert isinstance(net, training.ChapterLeNet)
+    assert isinstance(net, ChapterLeNet)
 
 
 def test_weights_from_another_start_are_refused(course):
     """Carried or pre-trained weights: a LeNet trained the same way from its own start."""
-    other = training.start(training.ChapterLeNet, training.Protocol(seed=99, epochs=1), _subset(2)[0])
+    other = training.start(ChapterLeNet, training.Protocol(seed=99, epochs=1), _subset(2)[0])
     with pytest.raises(AssertionError, match="not a training run"):
         _judged(course, _trained_from(other))
 
 
 def test_a_net_that_answers_otherwise_with_the_same_weights_is_refused(course):
     proto = training.Protocol(seed=0, epochs=1)
-    start = training.start(training.ChapterLeNet, proto, _subset(2)[0])
+    start = training.start(ChapterLeNet, proto, _subset(2)[0])
     honest = _trained_from(start)
-    relu = training.ChapterLeNet()
+    relu = ChapterLeNet()
     relu.load_state_dict(honest.state_dict())
     for i, layer in enumerate(relu):
         if isinstance(layer, torch.nn.Sigmoid):

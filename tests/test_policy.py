@@ -22,9 +22,9 @@ def _review(course, tmp_path, aid: str, replace: dict | None = None, extra: list
     nbformat.write(nb, path)
     cells = [c for c in notebook.load_cells(path) if c.role in ("stub", "code")]
     released = [c for c in notebook.load_cells(course.assignments_dir / aid / a.notebook) if c.role in ("stub", "code")]
-    helped = hidden.helped_by(hidden.tests_for(aid, a.notebook_stem))
+    helped = hidden.helped_by(hidden.tests_for(course, aid))
     stubs = {c.grade_id for c in released if c.role == "stub"} | set(helped)
-    return policy.review(cells, {c.source.strip() for c in released}, stubs, helped, a.notebook)
+    return policy.review(cells, {c.source.strip() for c in released}, stubs, helped, a.notebook, a.must_implement)
 
 
 def test_reference_solutions_break_no_rule(course, tmp_path):

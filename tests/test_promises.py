@@ -18,7 +18,7 @@ def _assignments():
 def test_every_task_clause_has_a_hidden_test(course, aid):
     a = course.assignment(aid)
     cells = notebook.load_cells(course.solutions_dir / aid / a.notebook)
-    tests = {t.name: t.stubs for t in hidden.tests_for(aid, a.notebook.removesuffix(".ipynb"))}
+    tests = {t.name: t.stubs for t in hidden.tests_for(course, aid)}
     problems = promises.audit(aid, promises.task_texts(cells), tests)
     assert not problems, "\n".join(problems)
 

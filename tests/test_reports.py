@@ -199,7 +199,7 @@ def test_graderunavailable_in_a_hidden_test_is_a_grader_error_not_a_zero():
 
 
 def test_missing_data_stops_training_in_the_parent_before_any_child(tmp_path, course, monkeypatch):
-    from autograder import lenet
+    from autograder import trained as lenet
 
     class NoChild:
         def dedicated_child(self, *a, **k):

@@ -56,7 +56,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from autograder import grade, lenet, notebook
+from autograder import config, content, grade, notebook
+from autograder import trained as lenet
 from autograder.sandboxed import training
 from corpus.build import (EXTRA_CELL, answered_notebook, corpus_cells, corpus_files, stub_assignment, target_of,
                           write_submission)
@@ -65,6 +66,7 @@ CLASSES = ("helpers", "torch_patch", "policy_evasion", "lenet_fake")
 OTHER = "01_dense_to_conv"  # graded in the same run: it must not notice anything
 LENET = "06_lenet"
 TRAINING_TEST = "lenet_trains_on_fashion_mnist"
+ChapterLeNet = content.module(config.load(), LENET, "oracles").ChapterLeNet
 # Why a fake LeNet's training scores zero, in the training test's own output: its weights are not
 # a training run from the grader's initial weights, or its forward does not match the reference's.
 LENET_WHY = ("weight", "forward", "training run", "initial", "match")
@@ -280,7 +282,7 @@ def carried_weights(course) -> str:
     could at home), as the base64 a student would paste into the cell."""
     train = lenet.fashion_mnist(True, str(course.data_path()))
     torch.manual_seed(1)
-    net = training.ChapterLeNet()
+    net = ChapterLeNet()
     net.apply(training.xavier_init)
     X, y = training.to_images(train.images, "cpu"), train.labels
     optimizer = torch.optim.Adam(net.parameters(), lr=3e-3)
@@ -346,7 +348,7 @@ def test_each_fake_lenet_would_score_on_the_test_set(case, lenet_data, test_spli
 # ------------------------------------------------------------------------- grading the attacks
 @pytest.fixture(scope="module")
 def quick_lenet(course):
-    return course.model_copy(update={"lenet": course.lenet.model_copy(update=QUICK_LENET)})
+    return course.with_training(LENET, **QUICK_LENET)
 
 
 def _graded(case: Case, tmp_path: Path, course, data: dict[str, str]) -> grade.SubmissionResult:

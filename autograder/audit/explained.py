@@ -22,6 +22,11 @@ def equivalent(assignment: str, stub: str, description: str, why: str) -> None:
     _EXPLAINED[(assignment, stub, description)] = why
 
 
+def forget() -> None:
+    """Drop every entry (a new course's content is being loaded)."""
+    _EXPLAINED.clear()
+
+
 def why(assignment: str, stub: str, description: str) -> str | None:
     return _EXPLAINED.get((assignment, stub, description))
 

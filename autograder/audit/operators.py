@@ -542,7 +542,7 @@ def _flipped_kernel(cell: _Cell) -> Iterator[_Change]:
             for kernel, other in ((node.right, node.left), (node.left, node.right)):
                 if _kernelish(kernel) and isinstance(other, (ast.Subscript, ast.Name)) and not _kernelish(other):
                     yield _Change(kernel, f"{cell.atom(kernel)}.flip(-2, -1)", context=node)
-        # corr2d(x, self.weight) -> corr2d(x, self.weight.flip(-2, -1))
+        # f(x, self.weight) -> f(x, self.weight.flip(-2, -1))
         if isinstance(node, ast.Call):
             name = (_dotted(node.func) or "").rsplit(".", 1)[-1]
             if not name[:1].isupper() and ("corr" in name.lower() or name in ("conv1d", "conv2d", "conv3d")):
@@ -698,7 +698,7 @@ _BIAS = {"b", "bias", "b_"}
 
 @_operator("dropped_bias", "dropped_call")
 def _dropped_bias(cell: _Cell) -> Iterator[_Change]:
-    # corr2d(x, self.weight) + self.bias -> corr2d(x, self.weight)
+    # f(x, self.weight) + self.bias -> f(x, self.weight)
     for node in cell.nodes:
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
             for bias, other in ((node.right, node.left), (node.left, node.right)):

@@ -115,7 +115,7 @@ def plan(course: config.Course, assignments: list[str] | None = None, stubs: lis
     for a in course.assignments:
         if assignments and a.id not in assignments:
             continue
-        hidden.tests_for(a.id, a.notebook_stem)  # the hidden module: its tests and its explained equivalents
+        hidden.tests_for(course, a.id)  # the hidden module: its tests and its explained equivalents
         for stub in runner.stubs_of(course, a.id):
             if stubs and stub not in stubs:
                 continue

@@ -1,14 +1,14 @@
-"""The hidden grading suite: property-based tests that are never released.
+"""The hidden grading suite's engine: property-based tests that are never released.
 
-One module per assignment, named after its notebook (convolutions.py for
-convolutions.ipynb). A test receives a `Student` handle and talks to the sandboxed
-child only through it; every comparison runs here, in the trusted parent. Points come
-from course.yaml's `hidden:` table, keyed by test name.
+The tests themselves are course content, `solutions/<id>/hidden.py` (see autograder/content.py).
+A test receives a `Student` handle and talks to the sandboxed child only through it; every
+comparison runs here, in the trusted parent. Points come from course.yaml's `hidden:` table,
+keyed by the test function's name.
 """
 
 from __future__ import annotations
 
-import importlib
+import difflib
 import inspect
 import time
 from contextlib import contextmanager
@@ -17,8 +17,8 @@ from typing import Any, Callable, Iterator
 
 from hypothesis import HealthCheck, Phase, Verbosity, settings
 
-from autograder import checks, help, oracles
-from autograder.config import GraderUnavailable
+from autograder import checks, content, help, oracles
+from autograder.config import Course, CourseConfigError, GraderUnavailable
 from autograder.submission import StubCrashed, StubError, StubHung, Submission
 
 # Deterministic, database-free, deadline-free: the same submission always gets the same cases.
@@ -58,36 +58,70 @@ class Verdict:
 _REGISTRY: dict[str, dict[str, HiddenTest]] = {}
 
 
-def hidden_test(assignment: str, name: str, stubs: tuple[str, ...] | str, *, stand_ins: tuple[str, ...] = (),
-                examples: int = 30, training: bool = False) -> Callable:
-    """Register a hidden test. `stubs` are the names it grades (its tags); `stand_ins` the
-    earlier stubs replaced by the grader's own versions while it runs (no double jeopardy)."""
-    stubs = (stubs,) if isinstance(stubs, str) else tuple(stubs)
+def hidden_test(*stubs: str, stand_ins: tuple[str, ...] = (), examples: int = 30, training: bool = False) -> Callable:
+    """Register the decorated function as a hidden test of `stubs` (its tags). Its name is the
+    function's name, its assignment the folder it lives in, its points course.yaml's entry for that
+    name. `stand_ins` are earlier stubs the grader answers for while it runs (no double jeopardy)."""
+    if not stubs or not all(isinstance(s, str) and s for s in stubs):
+        raise TypeError("hidden_test(stub, ...): name the stubs the test grades")
 
     def register(fn: Callable) -> Callable:
+        assignment, name = content.assignment_of(fn.__module__), fn.__name__
         tests = _REGISTRY.setdefault(assignment, {})
         if name in tests:
-            raise ValueError(f"hidden test {assignment}/{name} defined twice")
+            raise CourseConfigError(f"hidden test {assignment}/{name} is defined twice ({fn.__module__})")
         # Settings are applied here, once: hypothesis refuses a second @settings on the same
         # function, and a grader that grades many submissions in one process would hit that.
         graded = settings(GRADING, max_examples=examples)(fn) if getattr(fn, "is_hypothesis_test", False) else fn
-        tests[name] = HiddenTest(assignment, name, stubs, graded, tuple(stand_ins), examples, training)
+        tests[name] = HiddenTest(assignment, name, tuple(stubs), graded, tuple(stand_ins), examples, training)
         return fn
 
     return register
 
 
-def tests_for(assignment_id: str, notebook_stem: str) -> list[HiddenTest]:
-    """The assignment's tests, in the order they are declared, checked against the stand-in registry."""
-    importlib.import_module(f"{__name__}.stand_ins")
-    importlib.import_module(f"{__name__}.{notebook_stem}")
-    tests = list(_REGISTRY.get(assignment_id, {}).values())
-    for t in tests:
-        unknown = [n for n in t.stand_ins if n not in help.REGISTRY]
-        if unknown or set(t.stand_ins) & set(t.stubs):
-            raise ValueError(f"hidden test {t.assignment}/{t.name}: stand-ins {list(t.stand_ins)} must be registered "
-                             f"(autograder/hidden/stand_ins.py) and must not include the stubs it grades {list(t.stubs)}")
-    return tests
+def forget() -> None:
+    """Drop every registered test (a new course's content is being loaded)."""
+    _REGISTRY.clear()
+
+
+def registered(assignment_id: str) -> dict[str, HiddenTest]:
+    """The tests an assignment's folder registered, by name, whatever course.yaml says."""
+    return dict(_REGISTRY.get(assignment_id, {}))
+
+
+def mismatches(course: Course) -> list[str]:
+    """course.yaml's hidden points against the registered tests, both ways, and stand-ins that
+    do not exist or would answer for the stub under test. Empty when they agree."""
+    problems = []
+    for a in course.assignments:
+        where = f"solutions/{a.id}/hidden.py"
+        tests = _REGISTRY.get(a.id, {})
+        for name in tests:
+            if name not in a.hidden:
+                problems.append(f"{where}: hidden test {name} has no points in course.yaml "
+                                f"(add `{name}: N` under {a.id}'s hidden:)")
+        for name in a.hidden:
+            if name not in tests:
+                near = difflib.get_close_matches(name, list(tests), n=1)
+                problems.append(f"course.yaml: {a.id}'s hidden: names {name}, but {where} defines no test of that name"
+                                + (f" (did you mean {near[0]}?)" if near else ""))
+        for t in tests.values():
+            unknown = [n for n in t.stand_ins if n not in help.REGISTRY]
+            if unknown or set(t.stand_ins) & set(t.stubs):
+                problems.append(f"{where}: {t.name}'s stand-ins {list(t.stand_ins)} must be registered (stand_ins.py) "
+                                f"and must not include the stubs it grades {list(t.stubs)}")
+    return problems
+
+
+def tests_for(course: Course, assignment_id: str) -> list[HiddenTest]:
+    """The assignment's tests, in the order they are declared. Loading the course's content
+    checks every assignment's tests against course.yaml, so a mistake stops the grader before it
+    grades anyone (a CourseConfigError naming file and key)."""
+    content.load(course)
+    problems = mismatches(course)
+    if problems:
+        raise CourseConfigError("the hidden tests and course.yaml disagree:\n  " + "\n  ".join(problems))
+    return list(_REGISTRY.get(assignment_id, {}).values())
 
 
 def helped_by(tests: list[HiddenTest]) -> dict[str, set[str]]:
@@ -166,7 +200,7 @@ class Student:
     def describe(self, target: str, args: tuple, kwargs: dict) -> str:
         """The call as the student would write it, with their parameter names."""
         try:
-            sig = inspect.signature(oracles.reference(self.assignment, target))
+            sig = inspect.signature(oracles.reference(self.course, self.assignment, target))
             bound = sig.bind(*args, **kwargs).arguments.items()
         except (KeyError, TypeError, ValueError):
             bound = [(f"arg{i}", a) for i, a in enumerate(args)] + list(kwargs.items())

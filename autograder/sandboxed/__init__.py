@@ -11,5 +11,5 @@ a process the student controls completely. So, by rule:
   later stub needs a correct earlier one, the parent computes it (see `child.Help`).
 
 The trusted side imports `wire` (both ends speak it) and `training` (the parent also
-trains the reference LeNet for calibration), never `child`.
+trains the reference network for calibration), never `child`.
 """

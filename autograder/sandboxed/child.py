@@ -278,8 +278,8 @@ def probe_module(ns: dict, p: dict) -> dict:
         return {"is_module": False, "type": wire.type_name(module)}
     x = p["input"]
     _materialize(module, x)
-    if p.get("init_cnn"):
-        module.apply(_lookup(ns, "init_cnn")) if p["init_cnn"] == "student" else None
+    if p.get("apply"):  # a student's function given to module.apply (an initialiser) before the pass
+        module.apply(_lookup(ns, str(p["apply"])))
     if p.get("zero_convs"):
         with torch.no_grad():
             for m in module.modules():
@@ -307,7 +307,7 @@ def probe_module(ns: dict, p: dict) -> dict:
         "leaves": _leaf_report(module),
         "input_after": x_in.detach().clone(),  # the tensor the module was given, as it is afterwards
     }
-    if p.get("attribute"):  # a sub-module the task names (LeNet's self.net): its type, layers, output
+    if p.get("attribute"):  # a sub-module the task names (say, self.net): its type, layers, output
         sub = getattr(module, str(p["attribute"]), None)
         report["attribute"] = {"type": wire.type_name(sub), "is_sequential": isinstance(sub, nn.Sequential),
                                "layers": [type(m).__name__ for m in sub] if isinstance(sub, nn.Sequential) else [],
@@ -328,12 +328,13 @@ def _spec_net(spec: list) -> nn.Sequential:
 
 
 def probe_init(ns: dict, p: dict) -> dict:
+    """A student's initialiser (`target`), given to `net.apply` on a network the grader describes."""
     net = _spec_net(p["spec"])
     before = {k: v.detach().clone() for k, v in net.named_parameters()}
     buffers = {k: v.detach().clone() for k, v in net.named_buffers()}
     modes = [m.training for m in net.modules()]
-    init_cnn, returns = _lookup(ns, "init_cnn"), []
-    net.apply(lambda m: returns.append(wire.type_name(init_cnn(m))))  # apply's own order; what each call returned
+    init, returns = _lookup(ns, p["target"]), []
+    net.apply(lambda m: returns.append(wire.type_name(init(m))))  # apply's own order; what each call returned
     return {"before": before, "after": {k: v.detach().clone() for k, v in net.named_parameters()},
             "buffers_before": buffers, "buffers_after": {k: v.detach().clone() for k, v in net.named_buffers()},
             "modes_before": modes, "modes_after": [m.training for m in net.modules()], "returns": returns}
@@ -346,6 +347,8 @@ def _state(net: nn.Module) -> dict:
 
 
 def probe_summary(ns: dict, p: dict) -> dict:
+    """A student's function of (net, input_shape) (`target`), on a network the grader describes:
+    what it returned, and what it did to the net (state, modes, grad mode inside each layer)."""
     net = _spec_net(p["spec"])
     for i in p.get("eval", []):  # layers put in eval mode first, so a net of mixed modes can be given
         net[i].eval()
@@ -354,7 +357,7 @@ def probe_summary(ns: dict, p: dict) -> dict:
     grad_enabled: list = []  # torch.is_grad_enabled() as each layer is entered: evidence of no_grad
     hooks = [m.register_forward_pre_hook(lambda mod, inp, _g=grad_enabled: _g.append(torch.is_grad_enabled()))
              for m in net]
-    result = _lookup(ns, "layer_summary")(net, tuple(p["input_shape"]))
+    result = _lookup(ns, p["target"])(net, tuple(p["input_shape"]))
     for h in hooks:
         h.remove()
     after = _state(net)
@@ -377,6 +380,7 @@ def probe_gradients(ns: dict, p: dict) -> dict:
 
 
 def probe_accuracy(ns: dict, p: dict) -> dict:
+    """A student's function of (net, batches[, device]) (`target`) on a linear net and batches the grader sends."""
     if p.get("weight") is None:  # a net without parameters: each X already holds the logits
         net = nn.Identity()
     else:
@@ -392,7 +396,7 @@ def probe_accuracy(ns: dict, p: dict) -> dict:
     if p.get("iterable") == "generator":  # "any iterable": one that can be walked through only once
         batches = (b for b in batches)
     kwargs = {"device": p["device"]} if "device" in p else {}
-    return {"result": _lookup(ns, "evaluate_accuracy")(net, batches, **kwargs), "calls": calls}
+    return {"result": _lookup(ns, p["target"])(net, batches, **kwargs), "calls": calls}
 
 
 def probe_train(ns: dict, p: dict) -> dict:
@@ -419,7 +423,7 @@ def probe_train(ns: dict, p: dict) -> dict:
     torch.set_num_threads(int(p.get("threads", 1)))
     protocol = training.Protocol(**p["protocol"])
     torch.manual_seed(protocol.seed)
-    target = p.get("target", "LeNet")
+    target = str(p["target"])
     net = _lookup(ns, target)(*p.get("init_args", []), **p.get("init_kwargs", {}))
     if not isinstance(net, nn.Module):
         return {"is_module": False, "type": wire.type_name(net)}
@@ -443,6 +447,23 @@ def probe_train(ns: dict, p: dict) -> dict:
 
 PROBES = {"module": probe_module, "init": probe_init, "summary": probe_summary, "accuracy": probe_accuracy,
           "train": probe_train, "gradients": probe_gradients}
+CONTENT_PROBES = "probes_"  # a course's own probes (its assignments' probes.py), copied in beside this file
+
+
+def _content_probes() -> None:
+    """Register the course's probes: `probe_<kind>(ns, params)` functions in probes_<assignment>.py.
+    They run here, in the student's process, so they report and never judge, like the ones above;
+    `course check` refuses one that imports anything but torch and a few standard modules."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    for name in sorted(os.listdir(here)):
+        if not (name.startswith(CONTENT_PROBES) and name.endswith(".py")):
+            continue
+        scope: dict = {"__name__": name[:-3]}
+        with open(os.path.join(here, name)) as f:
+            exec(compile(f.read(), name, "exec"), scope)  # noqa: S102 - the course's own file
+        for key, fn in scope.items():
+            if key.startswith("probe_") and callable(fn) and key[len("probe_"):] not in PROBES:
+                PROBES[key[len("probe_"):]] = fn
 
 
 # -------------------------------------------------------------------------- handlers
@@ -506,6 +527,7 @@ HANDLERS = {"load": handle_load, "call": handle_call, "probe": handle_probe}
 
 
 def main() -> None:
+    _content_probes()
     _send({"event": "ready"})
     while True:
         try:

@@ -1,6 +1,6 @@
-"""The grader's LeNet training loop: one protocol, owned by the grader, run wherever a net is trained.
+"""The grader's training loop: one protocol, owned by the grader, run wherever a net is trained.
 
-It runs inside the sandbox on the student's LeNet (copied there beside child.py, so it
+It runs inside the sandbox on the student's network (copied there beside child.py, so it
 imports nothing but torch), and in the trusted parent for calibration and benchmarks.
 
 Why it is fast: the whole training set lives on the device as one tensor, batches are
@@ -8,7 +8,7 @@ index slices of it, and the running loss and accuracy stay on the device, so the
 never waits for the host. The only syncs are one per epoch, for the progress callback.
 The order of examples comes from a seeded generator, so a run is repeatable.
 
-On a GPU the loop is launch-bound (LeNet's kernels take microseconds; Python and the launches
+On a GPU the loop is launch-bound (a small CNN's kernels take microseconds; Python and the launches
 take longer), so with `cuda_graphs` on, each full-batch step (gather, forward, loss, backward,
 SGD update and the running sums) is captured once as a CUDA graph and replayed. The graph runs
 the same kernels in the same order as the eager step, so the numbers are the eager loop's; the
@@ -31,7 +31,7 @@ from torch import nn
 
 @dataclass(frozen=True)
 class Protocol:
-    """What course.yaml's `lenet:` section fixes; defaults are the chapter's."""
+    """What an assignment's `training:` section in course.yaml fixes; defaults are the chapter's."""
 
     seed: int = 0
     epochs: int = 10
@@ -52,7 +52,7 @@ class History:
 
 
 def xavier_init(module: nn.Module) -> None:
-    """The protocol's initialisation, applied by the grader (the student's init_cnn is graded apart)."""
+    """The protocol's initialisation, applied by the grader (a student's own initialiser is graded apart)."""
     if isinstance(module, (nn.Linear, nn.Conv2d)):
         nn.init.xavier_uniform_(module.weight)
 
@@ -266,7 +266,7 @@ def _graph_backend(device: torch.device) -> _Graph | None:
 
 
 def _fastest_layout(net: nn.Module, example: torch.Tensor, device: torch.device) -> torch.memory_format:
-    """channels_last on the CPU (oneDNN's convolutions and pooling run ~1.4x faster on LeNet), unless
+    """channels_last on the CPU (oneDNN's convolutions and pooling run ~1.4x faster on the chapter's small CNN), unless
     the net cannot take it: a forward that calls .view() on a channels_last activation raises, and a
     correct student must not lose points for that. Same net, same choice: grading stays repeatable."""
     if device.type != "cpu":
@@ -295,19 +295,3 @@ def predict(net: nn.Module, images: torch.Tensor, device: torch.device | str = "
 
 def accuracy(logits: torch.Tensor, labels: torch.Tensor) -> float:
     return (logits.argmax(dim=1) == labels).to(torch.float64).mean().item()
-
-
-class ChapterLeNet(nn.Sequential):
-    """The chapter's LeNet-5, for calibration and benchmarks (no solution code needed)."""
-
-    def __init__(self, num_classes: int = 10) -> None:
-        super().__init__(
-            nn.Conv2d(1, 6, kernel_size=5, padding=2), nn.Sigmoid(),
-            nn.AvgPool2d(kernel_size=2, stride=2),
-            nn.Conv2d(6, 16, kernel_size=5), nn.Sigmoid(),
-            nn.AvgPool2d(kernel_size=2, stride=2),
-            nn.Flatten(),
-            nn.Linear(16 * 5 * 5, 120), nn.Sigmoid(),
-            nn.Linear(120, 84), nn.Sigmoid(),
-            nn.Linear(84, num_classes),
-        )

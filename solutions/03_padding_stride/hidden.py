@@ -7,11 +7,12 @@ import torch.nn.functional as F
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autograder import checks, oracles, promises
-from autograder import strategies as s
+from autograder import checks, promises
+from course_content.shared import oracles
+from course_content.shared import strategies as s
 from autograder.hidden import Student, hidden_test
 
-A = "03_padding_stride"
+A = promises.here(__name__)  # this folder's assignment id
 
 
 def _torch_shape(input_size, kernel_size, padding=0, stride=1) -> tuple[int, int]:
@@ -31,7 +32,7 @@ def _like(template, pair: tuple[int, int]):
     return pair[0] if isinstance(template, int) and pair[0] == pair[1] else pair
 
 
-@hidden_test(A, "conv_output_shape_matches_torch", "conv_output_shape", examples=30)
+@hidden_test("conv_output_shape", examples=30)
 @given(case=s.conv_shape_case())
 def conv_output_shape_matches_torch(student: Student, case):
     n, k, p, stride = case
@@ -40,7 +41,7 @@ def conv_output_shape_matches_torch(student: Student, case):
     checks.int_pair(r.value, expected, f"{r.described} (compared with F.conv2d; padding is per side, like nn.Conv2d)")
 
 
-@hidden_test(A, "conv_output_shape_defaults", "conv_output_shape", examples=15)
+@hidden_test("conv_output_shape", examples=15)
 @given(case=s.conv_shape_case())
 def conv_output_shape_defaults(student: Student, case):
     n, k, p, stride = case
@@ -53,7 +54,7 @@ def conv_output_shape_defaults(student: Student, case):
     checks.int_pair(r.value, _torch_shape(n, k, p, 1), f"{r.described} (stride defaults to 1)")
 
 
-@hidden_test(A, "conv_output_shape_accepts_torch_size", "conv_output_shape", examples=15)
+@hidden_test("conv_output_shape", examples=15)
 @given(case=s.conv_shape_case(), positional=st.booleans())
 def conv_output_shape_accepts_torch_size(student: Student, case, positional):
     # input_size as X.shape[-2:] gives it: a torch.Size (a tuple subclass); the others an int or a pair.
@@ -67,7 +68,7 @@ def conv_output_shape_accepts_torch_size(student: Student, case, positional):
                     f"{r.described} (input_size may be a torch.Size such as X.shape[-2:])")
 
 
-@hidden_test(A, "conv_output_shape_integer_arithmetic", "conv_output_shape", examples=10)
+@hidden_test("conv_output_shape", examples=10)
 @given(n=st.tuples(st.integers(2**54, 2**60), st.integers(2**54, 2**60)), k=s.int_or_pair(1, 7),
        p=s.int_or_pair(0, 3), stride=s.int_or_pair(1, 4))
 def conv_output_shape_integer_arithmetic(student: Student, n, k, p, stride):
@@ -79,7 +80,7 @@ def conv_output_shape_integer_arithmetic(student: Student, n, k, p, stride):
                                        f"a float rounds sizes this large)")
 
 
-@hidden_test(A, "corr2d_strided_output_shape", "corr2d_strided", examples=15)
+@hidden_test("corr2d_strided", examples=15)
 @given(case=s.padded_case(max_side=6))
 def corr2d_strided_output_shape(student: Student, case):
     X, K, padding, stride = case
@@ -88,7 +89,7 @@ def corr2d_strided_output_shape(student: Student, case):
                   "the shape F.conv2d gives; padding is per side")
 
 
-@hidden_test(A, "corr2d_strided_matches_torch", "corr2d_strided", examples=30)
+@hidden_test("corr2d_strided", examples=30)
 @given(case=s.padded_case(max_side=7), positional=st.booleans())
 def corr2d_strided_matches_torch(student: Student, case, positional):
     X, K, padding, stride = case
@@ -100,7 +101,7 @@ def corr2d_strided_matches_torch(student: Student, case, positional):
     _strided_right(r, X, K, padding, stride)
 
 
-@hidden_test(A, "corr2d_strided_keeps_dtype", "corr2d_strided", examples=10)
+@hidden_test("corr2d_strided", examples=10)
 @given(case=s.padded_case(max_side=6))
 def corr2d_strided_keeps_dtype(student: Student, case):
     X, K, padding, stride = case
@@ -113,7 +114,7 @@ def corr2d_strided_keeps_dtype(student: Student, case):
         checks.same_dtype(r.value, dtype, r.described, "the task asks for a result with X's dtype")
 
 
-@hidden_test(A, "corr2d_strided_kernel_larger_than_input", "corr2d_strided", examples=10)
+@hidden_test("corr2d_strided", examples=10)
 @given(case=s.oversized_kernel_case(max_side=5))
 def corr2d_strided_kernel_larger_than_input(student: Student, case):
     X, K, padding, stride = case
@@ -121,7 +122,7 @@ def corr2d_strided_kernel_larger_than_input(student: Student, case):
                    "the kernel is larger than X, but fits into the padded input")
 
 
-@hidden_test(A, "corr2d_strided_defaults", "corr2d_strided", examples=10)
+@hidden_test("corr2d_strided", examples=10)
 @given(case=s.padded_case(max_side=6))
 def corr2d_strided_defaults(student: Student, case):
     X, K, padding, stride = case
@@ -130,7 +131,7 @@ def corr2d_strided_defaults(student: Student, case):
     _strided_right(student.call("corr2d_strided", X, K, padding=padding), X, K, padding, 1, "stride defaults to 1")
 
 
-@hidden_test(A, "corr2d_strided_leaves_inputs_unchanged", "corr2d_strided", examples=10)
+@hidden_test("corr2d_strided", examples=10)
 @given(case=s.padded_case(max_side=5))
 def corr2d_strided_leaves_inputs_unchanged(student: Student, case):
     X, K, padding, stride = case

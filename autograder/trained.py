@@ -1,4 +1,9 @@
-"""Grading a LeNet by training it: the trusted parent's half of section 7.6's big test.
+"""Grading a network by training it: the trusted parent's half of a training test.
+
+An assignment with a `training:` section in course.yaml names the class the student writes
+(`target`); the reference solution's class of that name is the architecture the grader judges
+the trained weights with. Its hidden test calls `train_student` and scores the accuracy with the
+protocol's threshold and partial-credit ladder.
 
 The child is hostile, so the parent decides from numbers it can check:
 
@@ -16,7 +21,7 @@ The child is hostile, so the parent decides from numbers it can check:
    weights trained elsewhere, from another start, are not).
 
 What the child reports about itself (loss curve, device) feeds the plot and notes only.
-Calibration trains the reference LeNet the same way, in the parent.
+Calibration trains the reference network the same way, in the parent.
 """
 
 from __future__ import annotations
@@ -56,8 +61,16 @@ def fashion_mnist(train: bool, root: str) -> Split:
     return Split(ds.data.clone(), ds.targets.to(torch.int64).clone())
 
 
-def protocol(course: course_config.Course) -> training.Protocol:
-    p = course.lenet
+def spec(course: course_config.Course, aid: str) -> course_config.TrainingProtocol:
+    """The assignment's training section (course.yaml); an assignment without one has no training test."""
+    p = course.assignment(aid).training
+    if p is None:
+        raise course_config.CourseConfigError(f"course.yaml: assignment {aid} has a training test but no training: section")
+    return p
+
+
+def protocol(course: course_config.Course, aid: str) -> training.Protocol:
+    p = spec(course, aid)
     return training.Protocol(seed=p.seed, epochs=p.epochs, batch_size=p.batch_size, lr=p.lr, cuda_graphs=p.cuda_graphs)
 
 
@@ -65,7 +78,7 @@ def device() -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
-# GPU memory for one student's training. The chapter's LeNet needs well under 1 GiB with the
+# GPU memory for one student's training. The chapter's reference network needs well under 1 GiB with the
 # dataset on the device; the rest is room for wider variants. With several students on one GPU
 # (course grade --all --jobs N), keep N x this below the card's memory.
 GPU_MEMORY = 8 * GiB
@@ -80,7 +93,7 @@ def training_limits(course: course_config.Course, on_gpu: bool) -> Limits:
     base = Limits.from_course(course)
     threads = max(torch.get_num_threads(), 1)
     memory = int(course.limits.training_memory_gib * GiB)
-    limits = dataclasses.replace(base, cpu_seconds=int(course.time_limits.lenet_seconds * threads) + 60,
+    limits = dataclasses.replace(base, cpu_seconds=int(course.time_limits.training_seconds * threads) + 60,
                                  memory_bytes=memory, cpus=max(base.cpus, threads))
     if on_gpu:
         return dataclasses.replace(limits, address_space=None, gpu_memory_bytes=GPU_MEMORY)
@@ -98,7 +111,7 @@ class Trained:
 
 
 # Trained weights that began at the grader's start keep pointing roughly where they started: the
-# chapter's LeNet, large weight tensors together, has cosine similarity about 0.98 with its start after
+# chapter's reference network, large weight tensors together, has cosine similarity about 0.98 with its start after
 # 1 epoch and about 0.67 after 10 (2-core CPU, seed 0). Weights trained from any other start are
 # unrelated to it: |cosine| < 0.05 in the same runs. 0.25 leaves room for longer protocols.
 MIN_COSINE_TO_START = 0.25
@@ -144,7 +157,7 @@ def trained_reference(report: dict, factory: Callable[[], torch.nn.Module], star
         plan = training.match_by_shape([tuple(p.shape) for p in reference], [tuple(t.shape) for t in tensors])
     except ValueError:
         theirs = ", ".join(f"{n} {tuple(t.shape)}" for n, t in zip(names, tensors)) or "none"
-        raise checks.Mismatch(f"{what}: the net's parameters ({theirs}) are not the chapter's LeNet's "
+        raise checks.Mismatch(f"{what}: the net's parameters ({theirs}) are not the reference network's "
                               f"({', '.join(str(tuple(p.shape)) for p in reference)})") from None
     net = factory()
     training.materialize(net, check[0][:2])
@@ -185,30 +198,31 @@ def _answers_like_reference(answers: object, net: torch.nn.Module, names: list[s
     logits, eval_logits, grads = want["train"], want["eval"], want["grads"]
     if not _close(answers.get("train"), logits):
         raise checks.Mismatch(f"{what}: in training mode, the net's output on {images.shape[0]} check images differs "
-                              "from the chapter's LeNet with the same weights")
+                              "from the reference network with the same weights")
     if not _close(answers.get("eval"), eval_logits):
         raise checks.Mismatch(f"{what}: in eval mode, the net's output on {images.shape[0]} check images differs from "
-                              "the chapter's LeNet with the same weights (a net must not change its answers in eval mode)")
+                              "the reference network with the same weights (a net must not change its answers in eval mode)")
     theirs = answers.get("grads")
     if not isinstance(theirs, list) or len(theirs) != len(plan):
         raise checks.Mismatch(f"{what}: the net's gradients on the check images did not come back")
     for name, g, i in zip(names, theirs, plan):
         if not _close(g, grads[i]):
-            raise checks.Mismatch(f"{what}: the gradient of the loss with respect to {name} differs from the chapter's "
-                                  "LeNet with the same weights: the net does not learn as LeNet does")
+            raise checks.Mismatch(f"{what}: the gradient of the loss with respect to {name} differs from the reference "
+                                  "network with the same weights: the net does not learn as the reference does")
 
 
 def train_student(sub, aid: str, course: course_config.Course,
-                  on_epoch: Callable[[dict], None] | None = None, target: str = "LeNet") -> Trained:
-    """Train the student's class in its own sandboxed child; judge the weights here."""
+                  on_epoch: Callable[[dict], None] | None = None) -> Trained:
+    """Train the student's class (the protocol's `target`) in its own sandboxed child; judge the weights here."""
     from autograder import oracles
 
+    target = spec(course, aid).target
     root = str(course.data_path())
     train, test = fashion_mnist(True, root), fashion_mnist(False, root)
     dev = device()
     limits = training_limits(course, dev == "cuda")
-    proto = protocol(course)
-    factory = oracles.reference(aid, target)
+    proto = protocol(course, aid)
+    factory = oracles.reference(course, aid, target)
     start = training.start(factory, proto, train.images)
     check = check_batch(train, proto.seed)
     params = {
@@ -230,7 +244,7 @@ def train_student(sub, aid: str, course: course_config.Course,
 
         began = time.monotonic()
         with sub.dedicated_child(limits, gpu=dev == "cuda"):
-            report = sub.probe(aid, "train", params, described=what, timeout=course.time_limits.lenet_seconds,
+            report = sub.probe(aid, "train", params, described=what, timeout=course.time_limits.training_seconds,
                                on_event=progress, max_events=proto.epochs)
         seconds = time.monotonic() - began
     if not report.get("is_module"):
@@ -240,7 +254,7 @@ def train_student(sub, aid: str, course: course_config.Course,
     net = trained_reference(report, factory, start, check, what)
     used = report.get("device") if report.get("device") in ("cpu", "cuda") else dev
     if report.get("device_note"):
-        log.warning("LeNet training: %s", str(report["device_note"])[:300])
+        log.warning("training %s: %s", target, str(report["device_note"])[:300])
     accuracy = training.accuracy(training.predict(net, test.images, "cpu"), test.labels)
     return Trained(accuracy, _curve(report.get("loss"), proto.epochs), _curve(report.get("train_accuracy"), proto.epochs),
                    seconds, used, report.get("graphed") is True)
@@ -253,7 +267,7 @@ def _curve(values: object, epochs: int) -> list[float]:
     return [float(v) for v in values[:epochs] if type(v) in (int, float)]
 
 
-def plot_curve(trained: Trained, path: Path, title: str = "LeNet on Fashion-MNIST") -> Path:
+def plot_curve(trained: Trained, path: Path, title: str = "training on Fashion-MNIST") -> Path:
     """The student's training curve (loss and train accuracy per epoch, test accuracy marked)."""
     import matplotlib
 
@@ -289,30 +303,29 @@ class Calibration:
     @property
     def recommended(self) -> float:
         """Below the worst reference run by the margin, rounded down to a hundredth: a correct
-        LeNet must never miss it by the luck of its seed."""
+        network must never miss it by the luck of its seed."""
         return max(0.0, int((min(self.accuracies) - self.margin) * 100) / 100)
 
     def summary(self) -> str:
         acc = sorted(self.accuracies)
-        return (f"reference LeNet, {len(acc)} seed(s) on {self.device}: accuracy min {acc[0]:.4f}, "
+        return (f"reference network, {len(acc)} seed(s) on {self.device}: accuracy min {acc[0]:.4f}, "
                 f"median {statistics.median(acc):.4f}, max {acc[-1]:.4f}; "
                 f"training {statistics.median(self.seconds):.1f} s per run (median)\n"
                 f"recommended threshold: {self.recommended:.2f} (worst run minus a margin of {self.margin:.2f})")
 
 
-def reference_class(course: course_config.Course):
-    """The instructor's LeNet from solutions/, loaded in this (trusted) process."""
+def reference_class(course: course_config.Course, aid: str):
+    """The instructor's network (the protocol's target) from solutions/, loaded in this (trusted) process."""
     from autograder import oracles
 
-    aid = next(a.id for a in course.assignments if a.notebook_stem == "lenet")
-    return oracles.reference(aid, "LeNet")
+    return oracles.reference(course, aid, spec(course, aid).target)
 
 
-def calibrate(course: course_config.Course, seeds: int, margin: float = 0.03,
+def calibrate(course: course_config.Course, aid: str, seeds: int, margin: float = 0.03,
               on_run: Callable[[int, float], None] | None = None) -> Calibration:
     root = str(course.data_path())
     train, test = fashion_mnist(True, root), fashion_mnist(False, root)
-    base, dev, cls = protocol(course), device(), reference_class(course)
+    base, dev, cls = protocol(course, aid), device(), reference_class(course, aid)
     accs, secs = [], []
     for seed in range(seeds):
         p = dataclasses.replace(base, seed=base.seed + seed)

@@ -7,10 +7,10 @@ from hypothesis import strategies as st
 from torch import nn
 
 from autograder import checks, promises
-from autograder import strategies as s
+from course_content.shared import strategies as s
 from autograder.hidden import Student, hidden_test
 
-A = "01_dense_to_conv"
+A = promises.here(__name__)  # this folder's assignment id
 
 
 def _count(layer: nn.Module) -> int:
@@ -22,7 +22,7 @@ def _conv_count(kernel_size, in_channels: int, out_channels: int) -> int:
     return k_h * k_w * in_channels * out_channels + out_channels
 
 
-@hidden_test(A, "dense_layer_params_matches_torch", "dense_layer_params", examples=25)
+@hidden_test("dense_layer_params", examples=25)
 @given(height=st.integers(1, 8), width=st.integers(1, 8), hidden=st.integers(1, 16))
 def dense_layer_params_matches_torch(student: Student, height, width, hidden):
     r = student.call("dense_layer_params", height, width, hidden)
@@ -30,7 +30,7 @@ def dense_layer_params_matches_torch(student: Student, height, width, hidden):
     checks.integer(r.value, expected, f"{r.described} (nn.Linear({height * width}, {hidden}) has {expected} parameters)")
 
 
-@hidden_test(A, "dense_layer_params_huge_layers", "dense_layer_params", examples=15)
+@hidden_test("dense_layer_params", examples=15)
 @given(height=st.integers(1000, 20_000), width=st.integers(1000, 20_000), hidden=st.integers(100_000, 1_000_000))
 def dense_layer_params_huge_layers(student: Student, height, width, hidden):
     # Megapixel images, at least 10**11 parameters: no machine can build such a layer, so a
@@ -39,7 +39,7 @@ def dense_layer_params_huge_layers(student: Student, height, width, hidden):
     checks.integer(r.value, height * width * hidden + hidden, r.described)
 
 
-@hidden_test(A, "conv_layer_params_matches_torch", "conv_layer_params", examples=30)
+@hidden_test("conv_layer_params", examples=30)
 @given(kernel_size=s.int_or_pair(1, 5), in_channels=st.integers(1, 6), out_channels=st.integers(1, 8),
        by_keyword=st.sampled_from(["none", "channels", "all"]))
 def conv_layer_params_matches_torch(student: Student, kernel_size, in_channels, out_channels, by_keyword):
@@ -55,7 +55,7 @@ def conv_layer_params_matches_torch(student: Student, kernel_size, in_channels, 
                    f"{r.described} (nn.Conv2d({in_channels}, {out_channels}, {kernel_size}) has {expected} parameters)")
 
 
-@hidden_test(A, "conv_layer_params_defaults", "conv_layer_params", examples=15)
+@hidden_test("conv_layer_params", examples=15)
 @given(kernel_size=s.int_or_pair(1, 7), channels=st.integers(2, 8))
 def conv_layer_params_defaults(student: Student, kernel_size, channels):
     r = student.call("conv_layer_params", kernel_size)
@@ -66,7 +66,7 @@ def conv_layer_params_defaults(student: Student, kernel_size, channels):
     checks.integer(r.value, _conv_count(kernel_size, channels, 1), f"{r.described} (out_channels defaults to 1)")
 
 
-@hidden_test(A, "conv_layer_params_huge_layers", "conv_layer_params", examples=15)
+@hidden_test("conv_layer_params", examples=15)
 @given(kernel_size=s.int_or_pair(1, 11), in_channels=st.integers(300_000, 3_000_000),
        out_channels=st.integers(300_000, 3_000_000))
 def conv_layer_params_huge_layers(student: Student, kernel_size, in_channels, out_channels):

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from hypothesis import given
 
-from autograder import checks, oracles, promises
-from autograder import strategies as s
+from autograder import checks, promises
+from course_content.shared import oracles
+from course_content.shared import strategies as s
 from autograder.hidden import Student, hidden_test
 from autograder.submission import StubError
 
-A = "04_channels"
+A = promises.here(__name__)  # this folder's assignment id
 MULTI_IN_STAND_INS = ("corr2d",)
 MULTI_IN_OUT_STAND_INS = ("corr2d", "corr2d_multi_in")
 
@@ -29,7 +30,7 @@ def _multi_out_right(r, X, K, why: str = "") -> None:
 
 
 # ------------------------------------------------------------------------- corr2d_multi_in
-@hidden_test(A, "corr2d_multi_in_output_shape", "corr2d_multi_in", stand_ins=MULTI_IN_STAND_INS, examples=15)
+@hidden_test("corr2d_multi_in", stand_ins=MULTI_IN_STAND_INS, examples=15)
 @given(case=s.multi_channel_case())
 def corr2d_multi_in_output_shape(student: Student, case):
     X, K = case[0], case[1][0]
@@ -38,14 +39,14 @@ def corr2d_multi_in_output_shape(student: Student, case):
     checks.shaped(r.value, expected, r.described, "one 2-D output: the input channels are summed away")
 
 
-@hidden_test(A, "corr2d_multi_in_matches_torch", "corr2d_multi_in", stand_ins=MULTI_IN_STAND_INS, examples=30)
+@hidden_test("corr2d_multi_in", stand_ins=MULTI_IN_STAND_INS, examples=30)
 @given(case=s.multi_channel_case())
 def corr2d_multi_in_matches_torch(student: Student, case):
     X, K = case[0], case[1][0]
     _multi_in_right(student.call("corr2d_multi_in", X, K), X, K)
 
 
-@hidden_test(A, "corr2d_multi_in_leaves_inputs_unchanged", "corr2d_multi_in", stand_ins=MULTI_IN_STAND_INS, examples=10)
+@hidden_test("corr2d_multi_in", stand_ins=MULTI_IN_STAND_INS, examples=10)
 @given(case=s.multi_channel_case(max_side=6))
 def corr2d_multi_in_leaves_inputs_unchanged(student: Student, case):
     X, K = case[0], case[1][0]
@@ -54,7 +55,7 @@ def corr2d_multi_in_leaves_inputs_unchanged(student: Student, case):
     _multi_in_right(r, X, K, checks.only_if_right("leaving X and K unchanged"))
 
 
-@hidden_test(A, "corr2d_multi_in_keeps_dtype", "corr2d_multi_in", stand_ins=MULTI_IN_STAND_INS, examples=10)
+@hidden_test("corr2d_multi_in", stand_ins=MULTI_IN_STAND_INS, examples=10)
 @given(case=s.multi_channel_case(max_side=6))
 def corr2d_multi_in_keeps_dtype(student: Student, case):
     X, K = case[0], case[1][0]
@@ -64,7 +65,7 @@ def corr2d_multi_in_keeps_dtype(student: Student, case):
 
 
 # --------------------------------------------------------------------- corr2d_multi_in_out
-@hidden_test(A, "corr2d_multi_in_out_output_shape", "corr2d_multi_in_out", stand_ins=MULTI_IN_OUT_STAND_INS, examples=15)
+@hidden_test("corr2d_multi_in_out", stand_ins=MULTI_IN_OUT_STAND_INS, examples=15)
 @given(case=s.multi_channel_case())
 def corr2d_multi_in_out_output_shape(student: Student, case):
     X, K = case
@@ -73,14 +74,14 @@ def corr2d_multi_in_out_output_shape(student: Student, case):
     checks.shaped(r.value, expected, r.described, "one output channel per kernel K[o], always 3-D")
 
 
-@hidden_test(A, "corr2d_multi_in_out_matches_torch", "corr2d_multi_in_out", stand_ins=MULTI_IN_OUT_STAND_INS, examples=30)
+@hidden_test("corr2d_multi_in_out", stand_ins=MULTI_IN_OUT_STAND_INS, examples=30)
 @given(case=s.multi_channel_case())
 def corr2d_multi_in_out_matches_torch(student: Student, case):
     X, K = case
     _multi_out_right(student.call("corr2d_multi_in_out", X, K), X, K)
 
 
-@hidden_test(A, "corr2d_multi_in_out_leaves_inputs_unchanged", "corr2d_multi_in_out", stand_ins=MULTI_IN_OUT_STAND_INS,
+@hidden_test("corr2d_multi_in_out", stand_ins=MULTI_IN_OUT_STAND_INS,
              examples=10)
 @given(case=s.multi_channel_case(max_side=6))
 def corr2d_multi_in_out_leaves_inputs_unchanged(student: Student, case):
@@ -90,7 +91,7 @@ def corr2d_multi_in_out_leaves_inputs_unchanged(student: Student, case):
     _multi_out_right(r, X, K, checks.only_if_right("leaving X and K unchanged"))
 
 
-@hidden_test(A, "corr2d_multi_in_out_keeps_dtype", "corr2d_multi_in_out", stand_ins=MULTI_IN_OUT_STAND_INS, examples=10)
+@hidden_test("corr2d_multi_in_out", stand_ins=MULTI_IN_OUT_STAND_INS, examples=10)
 @given(case=s.multi_channel_case(max_side=6))
 def corr2d_multi_in_out_keeps_dtype(student: Student, case):
     X, K = case
@@ -100,14 +101,14 @@ def corr2d_multi_in_out_keeps_dtype(student: Student, case):
 
 
 # ------------------------------------------------------------------ corr2d_multi_in_out_1x1
-@hidden_test(A, "corr2d_multi_in_out_1x1_matches_torch", "corr2d_multi_in_out_1x1", examples=30)
+@hidden_test("corr2d_multi_in_out_1x1", examples=30)
 @given(case=s.multi_channel_case(max_side=9, one_by_one=True))
 def corr2d_multi_in_out_1x1_matches_torch(student: Student, case):
     X, K = case
     _multi_out_right(student.call("corr2d_multi_in_out_1x1", X, K), X, K, "compared with the 1x1 convolution F.conv2d computes")
 
 
-@hidden_test(A, "corr2d_multi_in_out_1x1_leaves_inputs_unchanged", "corr2d_multi_in_out_1x1", examples=10)
+@hidden_test("corr2d_multi_in_out_1x1", examples=10)
 @given(case=s.multi_channel_case(max_side=6, one_by_one=True))
 def corr2d_multi_in_out_1x1_leaves_inputs_unchanged(student: Student, case):
     X, K = case
@@ -116,7 +117,7 @@ def corr2d_multi_in_out_1x1_leaves_inputs_unchanged(student: Student, case):
     _multi_out_right(r, X, K, checks.only_if_right("leaving X and K unchanged"))
 
 
-@hidden_test(A, "corr2d_multi_in_out_1x1_keeps_dtype", "corr2d_multi_in_out_1x1", examples=10)
+@hidden_test("corr2d_multi_in_out_1x1", examples=10)
 @given(case=s.multi_channel_case(max_side=6, one_by_one=True))
 def corr2d_multi_in_out_1x1_keeps_dtype(student: Student, case):
     X, K = case
@@ -125,7 +126,7 @@ def corr2d_multi_in_out_1x1_keeps_dtype(student: Student, case):
     _multi_out_right(r, X, K, checks.only_if_right("keeping X's dtype"))
 
 
-@hidden_test(A, "corr2d_multi_in_out_1x1_accepts_slices", "corr2d_multi_in_out_1x1", examples=12)
+@hidden_test("corr2d_multi_in_out_1x1", examples=12)
 @given(case=s.sliced_one_by_one_case())
 def corr2d_multi_in_out_1x1_accepts_slices(student: Student, case):
     X, K = case

@@ -6,12 +6,13 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autograder import checks, oracles, promises
-from autograder import strategies as s
+from autograder import checks, promises
+from course_content.shared import oracles
+from course_content.shared import strategies as s
 from autograder.hidden import Student, hidden_test
 from autograder.submission import StubError
 
-A = "05_pooling"
+A = promises.here(__name__)  # this folder's assignment id
 
 _TORCH = {"max": "nn.MaxPool2d", "avg": "nn.AvgPool2d"}
 
@@ -52,7 +53,7 @@ def _rejects_bad_modes(student: Student, stub: str, args: tuple, kwargs: dict, r
 
 
 # ---------------------------------------------------------------------------------- pool2d
-@hidden_test(A, "pool2d_matches_torch", "pool2d", examples=30)
+@hidden_test("pool2d", examples=30)
 @given(case=s.pool2d_case(), mode=s.pool_modes)
 def pool2d_matches_torch(student: Student, case, mode):
     X, pool_size = case
@@ -60,14 +61,14 @@ def pool2d_matches_torch(student: Student, case, mode):
                   f"compared with {_torch_call(mode, pool_size, 0, 1)}")
 
 
-@hidden_test(A, "pool2d_default_mode_is_max", "pool2d", examples=10)
+@hidden_test("pool2d", examples=10)
 @given(case=s.pool2d_case(max_side=6))
 def pool2d_default_mode_is_max(student: Student, case):
     X, pool_size = case
     _pooled_right(student.call("pool2d", X, pool_size), X, pool_size, 0, 1, "max", "mode defaults to 'max'")
 
 
-@hidden_test(A, "pool2d_leaves_inputs_unchanged", "pool2d", examples=10)
+@hidden_test("pool2d", examples=10)
 @given(case=s.pool2d_case(max_side=6), mode=s.pool_modes)
 def pool2d_leaves_inputs_unchanged(student: Student, case, mode):
     X, pool_size = case
@@ -76,7 +77,7 @@ def pool2d_leaves_inputs_unchanged(student: Student, case, mode):
     _pooled_right(r, X, pool_size, 0, 1, mode, checks.only_if_right("leaving X unchanged"))
 
 
-@hidden_test(A, "pool2d_rejects_unknown_modes", "pool2d", examples=5)
+@hidden_test("pool2d", examples=5)
 @given(case=s.pool2d_case(max_side=6))
 def pool2d_rejects_unknown_modes(student: Student, case):
     X, pool_size = case
@@ -87,7 +88,7 @@ def pool2d_rejects_unknown_modes(student: Student, case):
                        "the task: mode is 'max' or 'avg', and anything else raises a ValueError")
 
 
-@hidden_test(A, "pool2d_keeps_dtype", "pool2d", examples=10)
+@hidden_test("pool2d", examples=10)
 @given(case=s.pool2d_case(max_side=6), mode=s.pool_modes)
 def pool2d_keeps_dtype(student: Student, case, mode):
     X, pool_size = case
@@ -96,7 +97,7 @@ def pool2d_keeps_dtype(student: Student, case, mode):
     _pooled_right(r, X, pool_size, 0, 1, mode, checks.only_if_right("keeping X's dtype"))
 
 
-@hidden_test(A, "pool2d_pool_size_int_or_pair", "pool2d", examples=10)
+@hidden_test("pool2d", examples=10)
 @given(case=s.pool_geometry(max_side=6), mode=s.pool_modes)
 def pool2d_pool_size_int_or_pair(student: Student, case, mode):
     X, k, _, _ = case
@@ -108,7 +109,7 @@ def pool2d_pool_size_int_or_pair(student: Student, case, mode):
         _pooled_right(_call_noting(student, why, "pool2d", X, pool_size, mode=mode), X, pool_size, 0, 1, mode, why)
 
 
-@hidden_test(A, "pool2d_returns_a_new_tensor", "pool2d", examples=8)
+@hidden_test("pool2d", examples=8)
 @given(case=s.pool2d_case(max_side=6), mode=s.pool_modes, one=st.booleans())
 def pool2d_returns_a_new_tensor(student: Student, case, mode, one):
     X, pool_size = case
@@ -119,7 +120,7 @@ def pool2d_returns_a_new_tensor(student: Student, case, mode, one):
 
 
 # -------------------------------------------------------------------------- pool2d_strided
-@hidden_test(A, "pool2d_strided_matches_torch", "pool2d_strided", examples=30)
+@hidden_test("pool2d_strided", examples=30)
 @given(case=s.pooling_case(max_side=7), mode=s.pool_modes)
 def pool2d_strided_matches_torch(student: Student, case, mode):
     X, pool_size, padding, stride = case
@@ -127,7 +128,7 @@ def pool2d_strided_matches_torch(student: Student, case, mode):
                   X, pool_size, padding, stride, mode, f"compared with {_torch_call(mode, pool_size, padding, stride)}")
 
 
-@hidden_test(A, "pool2d_strided_stride_defaults_to_pool_size", "pool2d_strided", examples=15)
+@hidden_test("pool2d_strided", examples=15)
 @given(case=s.pooling_case(max_side=7), mode=s.pool_modes)
 def pool2d_strided_stride_defaults_to_pool_size(student: Student, case, mode):
     X, pool_size, padding, _ = case
@@ -140,7 +141,7 @@ def pool2d_strided_stride_defaults_to_pool_size(student: Student, case, mode):
                   f"without a stride the window moves by its own size, like {_torch_call(mode, pool_size, padding, None)}")
 
 
-@hidden_test(A, "pool2d_strided_pools_leading_dims_separately", "pool2d_strided", examples=15)
+@hidden_test("pool2d_strided", examples=15)
 @given(case=s.batched_pooling_case(), mode=s.pool_modes)
 def pool2d_strided_pools_leading_dims_separately(student: Student, case, mode):
     X, pool_size, padding, stride = case
@@ -150,7 +151,7 @@ def pool2d_strided_pools_leading_dims_separately(student: Student, case, mode):
                   f"is pooled on its own, like {_torch_call(mode, pool_size, padding, stride)}")
 
 
-@hidden_test(A, "pool2d_strided_padding_like_torch", "pool2d_strided", examples=20)
+@hidden_test("pool2d_strided", examples=20)
 @given(case=s.negative_padded_pooling_case(), mode=s.pool_modes)
 def pool2d_strided_padding_like_torch(student: Student, case, mode):
     X, pool_size, padding, stride = case
@@ -160,7 +161,7 @@ def pool2d_strided_padding_like_torch(student: Student, case, mode):
                   X, pool_size, padding, stride, mode, f"all of X is negative; {rule}, like {_torch_call(mode, pool_size, padding, stride)}")
 
 
-@hidden_test(A, "pool2d_strided_leaves_inputs_unchanged", "pool2d_strided", examples=10)
+@hidden_test("pool2d_strided", examples=10)
 @given(case=s.pooling_case(max_side=6), mode=s.pool_modes)
 def pool2d_strided_leaves_inputs_unchanged(student: Student, case, mode):
     X, pool_size, padding, stride = case
@@ -169,7 +170,7 @@ def pool2d_strided_leaves_inputs_unchanged(student: Student, case, mode):
     _pooled_right(r, X, pool_size, padding, stride, mode, checks.only_if_right("leaving X unchanged"))
 
 
-@hidden_test(A, "pool2d_strided_rejects_unknown_modes", "pool2d_strided", examples=5)
+@hidden_test("pool2d_strided", examples=5)
 @given(case=s.pooling_case(max_side=6))
 def pool2d_strided_rejects_unknown_modes(student: Student, case):
     X, pool_size, padding, stride = case
@@ -180,7 +181,7 @@ def pool2d_strided_rejects_unknown_modes(student: Student, case):
                        "the task: mode='max' or mode='avg'; any other mode raises a ValueError")
 
 
-@hidden_test(A, "pool2d_strided_keeps_dtype", "pool2d_strided", examples=10)
+@hidden_test("pool2d_strided", examples=10)
 @given(case=s.pooling_case(max_side=6), mode=s.pool_modes)
 def pool2d_strided_keeps_dtype(student: Student, case, mode):
     X, pool_size, padding, stride = case
@@ -189,7 +190,7 @@ def pool2d_strided_keeps_dtype(student: Student, case, mode):
     _pooled_right(r, X, pool_size, padding, stride, mode, checks.only_if_right("keeping X's dtype"))
 
 
-@hidden_test(A, "pool2d_strided_int_or_pair", "pool2d_strided", examples=10)
+@hidden_test("pool2d_strided", examples=10)
 @given(case=s.pool_geometry(), mode=s.pool_modes, data=st.data())
 def pool2d_strided_int_or_pair(student: Student, case, mode, data):
     X, k, pad, stride = case

@@ -1,8 +1,8 @@
-"""The parent's versions of earlier stubs, served to later ones while those are graded.
+"""The grader's own corr2d and Conv2D, served to later stubs while those are graded.
 
-Plain torch, not the solutions, and never shipped to the sandbox: the child gets a proxy
-per name and the parent answers each use (see autograder/help.py for why that cannot
-answer the stub under test).
+Plain torch, not the solutions, and never shipped to the sandbox: the child gets a proxy per
+name and the parent answers each use (autograder/help.py says why that cannot answer the stub
+under test).
 """
 
 from __future__ import annotations
@@ -25,17 +25,6 @@ def corr2d(X: torch.Tensor, K: torch.Tensor) -> torch.Tensor:
     return F.conv2d(X.to(dtype)[None, None], K.to(dtype)[None, None])[0, 0]
 
 
-@stand_in("corr2d_multi_in")
-def corr2d_multi_in(X: torch.Tensor, K: torch.Tensor) -> torch.Tensor:
-    dtype = torch.promote_types(X.dtype, K.dtype)
-    return F.conv2d(X.to(dtype)[None], K.to(dtype)[None])[0, 0]
-
-
-@stand_in("global_avg_pool")
-def global_avg_pool(X: torch.Tensor) -> torch.Tensor:
-    return X.mean(dim=(-2, -1))
-
-
 def _conv2d_params(generator: torch.Generator, kernel_size) -> list[tuple[str, torch.Tensor]]:
     shape = (kernel_size, kernel_size) if type(kernel_size) is int else tuple(kernel_size)
     _small_ints(*shape)
@@ -47,11 +36,3 @@ def _conv2d_params(generator: torch.Generator, kernel_size) -> list[tuple[str, t
 @stand_in("Conv2D", "module", init=_conv2d_params)
 def conv2d_forward(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
     return corr2d(x, weight) + bias
-
-
-@stand_in("ConvBlock", "layers")
-def conv_block(in_channels, out_channels, kernel_size=3, stride=1) -> list:
-    _small_ints(in_channels, out_channels, kernel_size, stride)
-    return [["Conv2d", [in_channels, out_channels, kernel_size], {"stride": stride, "padding": kernel_size // 2}],
-            ["BatchNorm2d", [out_channels], {}],
-            ["ReLU", [], {}]]

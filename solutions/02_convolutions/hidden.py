@@ -6,11 +6,12 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autograder import checks, oracles, promises
-from autograder import strategies as s
+from autograder import checks, promises
+from course_content.shared import oracles
+from course_content.shared import strategies as s
 from autograder.hidden import Student, hidden_test
 
-A = "02_convolutions"
+A = promises.here(__name__)  # this folder's assignment id
 
 
 def _valid_shape(X: torch.Tensor, K: torch.Tensor) -> tuple[int, int]:
@@ -23,7 +24,7 @@ def _corr2d_right(r, X: torch.Tensor, K: torch.Tensor, why: str = "") -> torch.T
     return checks.close(r.value, oracles.conv2d(X, K), f"{r.described} ({why})" if why else r.described, inputs=(X, K))
 
 
-@hidden_test(A, "corr2d_output_shape", "corr2d")
+@hidden_test("corr2d")
 @given(case=s.image_and_kernel())
 def corr2d_output_shape(student: Student, case):
     X, K = case
@@ -31,14 +32,14 @@ def corr2d_output_shape(student: Student, case):
     checks.shaped(r.value, _valid_shape(X, K), r.described)
 
 
-@hidden_test(A, "corr2d_matches_torch", "corr2d", examples=40)
+@hidden_test("corr2d", examples=40)
 @given(case=s.image_and_kernel())
 def corr2d_matches_torch(student: Student, case):
     X, K = case
     _corr2d_right(student.call("corr2d", X, K), X, K)
 
 
-@hidden_test(A, "corr2d_leaves_inputs_unchanged", "corr2d", examples=15)
+@hidden_test("corr2d", examples=15)
 @given(case=s.image_and_kernel())
 def corr2d_leaves_inputs_unchanged(student: Student, case):
     X, K = case
@@ -47,7 +48,7 @@ def corr2d_leaves_inputs_unchanged(student: Student, case):
     _corr2d_right(r, X, K, checks.only_if_right("leaving X and K unchanged"))
 
 
-@hidden_test(A, "corr2d_is_linear_and_shift_equivariant", "corr2d", examples=15)
+@hidden_test("corr2d", examples=15)
 @given(case=s.image_and_kernel(max_side=8), a=s.values, b=s.values)
 def corr2d_is_linear_and_shift_equivariant(student: Student, case, a, b):
     X, K = case
@@ -80,14 +81,14 @@ def _odd_kernel_case(draw):
     return draw(s.tensors((n_h, n_w), dtype)), draw(s.tensors((k_h, k_w), dtype)), kind
 
 
-@hidden_test(A, "corr2d_thin_and_full_size_kernels", "corr2d", examples=15)
+@hidden_test("corr2d", examples=15)
 @given(case=_odd_kernel_case())
 def corr2d_thin_and_full_size_kernels(student: Student, case):
     X, K, kind = case
     _corr2d_right(student.call("corr2d", X, K), X, K, f"a kernel {kind}: kernels need not be square and may be as large as the input")
 
 
-@hidden_test(A, "corr2d_passes_gradients", "corr2d", examples=10)
+@hidden_test("corr2d", examples=10)
 @given(case=s.image_and_kernel(max_side=7), data=st.data())
 def corr2d_passes_gradients(student: Student, case, data):
     X, K = case
@@ -103,7 +104,7 @@ def corr2d_passes_gradients(student: Student, case, data):
                      "corr2d)", inputs=(X, K))
 
 
-@hidden_test(A, "corr2d_returns_a_new_tensor", "corr2d", examples=10)
+@hidden_test("corr2d", examples=10)
 @given(case=s.image_and_kernel(max_side=6))
 def corr2d_returns_a_new_tensor(student: Student, case):
     X, K = case
@@ -114,7 +115,7 @@ def corr2d_returns_a_new_tensor(student: Student, case):
     _corr2d_right(r, X, K, checks.only_if_right("returning a new tensor"))
 
 
-@hidden_test(A, "conv2d_registers_parameters", "Conv2D", stand_ins=("corr2d",), examples=10)
+@hidden_test("Conv2D", stand_ins=("corr2d",), examples=10)
 @given(kernel=s.pairs)
 def conv2d_registers_parameters(student: Student, kernel):
     x = torch.randn(kernel[0] + 2, kernel[1] + 3, generator=torch.Generator().manual_seed(0))
@@ -151,7 +152,7 @@ def _conv2d_forward(student: Student, kernel, x: torch.Tensor, backward: bool = 
     return rep, what, w, b
 
 
-@hidden_test(A, "conv2d_forward_and_gradients", "Conv2D", stand_ins=("corr2d",), examples=10)
+@hidden_test("Conv2D", stand_ins=("corr2d",), examples=10)
 @given(kernel=s.pairs, extra=s.pairs)
 def conv2d_forward_and_gradients(student: Student, kernel, extra):
     x = torch.randn(kernel[0] + extra[0] - 1, kernel[1] + extra[1] - 1, generator=torch.Generator().manual_seed(1))
@@ -167,7 +168,7 @@ def conv2d_forward_and_gradients(student: Student, kernel, extra):
                  f"the gradient of {what}.sum() with respect to bias")
 
 
-@hidden_test(A, "conv2d_bias_starts_at_zero", "Conv2D", stand_ins=("corr2d",), examples=5)
+@hidden_test("Conv2D", stand_ins=("corr2d",), examples=5)
 @given(kernel=s.pairs)
 def conv2d_bias_starts_at_zero(student: Student, kernel):
     x = torch.randn(kernel[0] + 2, kernel[1] + 1, generator=torch.Generator().manual_seed(2))
@@ -178,7 +179,7 @@ def conv2d_bias_starts_at_zero(student: Student, kernel):
                               f"to zero (the forward pass {what} is right)")
 
 
-@hidden_test(A, "conv2d_weight_starts_random", "Conv2D", stand_ins=("corr2d",), examples=5)
+@hidden_test("Conv2D", stand_ins=("corr2d",), examples=5)
 @given(kernel=s.pairs.filter(lambda k: k[0] * k[1] >= 2))
 def conv2d_weight_starts_random(student: Student, kernel):
     x = torch.randn(kernel[0] + 1, kernel[1] + 2, generator=torch.Generator().manual_seed(3))
@@ -211,14 +212,14 @@ def _kernel_recovered(r, K: torch.Tensor, why: str = "") -> None:
                               f"(off by {error:.3g})" + (f"; {why}" if why else ""))
 
 
-@hidden_test(A, "learn_kernel_recovers_kernel", "learn_kernel", stand_ins=("corr2d", "Conv2D"))
+@hidden_test("learn_kernel", stand_ins=("corr2d", "Conv2D"))
 def learn_kernel_recovers_kernel(student: Student):
     for X, K, kwargs in LEARN_CASES:
         Y = oracles.conv2d(X, K).float()
         _kernel_recovered(student.call("learn_kernel", X, Y, tuple(K.shape), **kwargs), K)
 
 
-@hidden_test(A, "learn_kernel_follows_lr_and_epochs", "learn_kernel", stand_ins=("corr2d", "Conv2D"))
+@hidden_test("learn_kernel", stand_ins=("corr2d", "Conv2D"))
 def learn_kernel_follows_lr_and_epochs(student: Student):
     X, K, _ = LEARN_CASES[0]
     Y = oracles.conv2d(X, K).float()
@@ -284,7 +285,7 @@ DEFAULTS_X = torch.tensor([[1.0, 1.0, -1.0, -1.0, 1.0], [1.0, -1.0, 1.0, 1.0, -1
 DEFAULTS_K = torch.tensor([[900.0, -600.0]])
 
 
-@hidden_test(A, "learn_kernel_defaults", "learn_kernel", stand_ins=("corr2d", "Conv2D"))
+@hidden_test("learn_kernel", stand_ins=("corr2d", "Conv2D"))
 def learn_kernel_defaults(student: Student):
     X, K = DEFAULTS_X, DEFAULTS_K
     Y = oracles.conv2d(X, K).float()
@@ -308,7 +309,7 @@ NO_BIAS_CASES = [
 ]
 
 
-@hidden_test(A, "learn_kernel_has_no_bias", "learn_kernel", stand_ins=("corr2d", "Conv2D"))
+@hidden_test("learn_kernel", stand_ins=("corr2d", "Conv2D"))
 def learn_kernel_has_no_bias(student: Student):
     for X, K, kwargs in NO_BIAS_CASES:
         Y = oracles.conv2d(X, K).float()
@@ -317,7 +318,7 @@ def learn_kernel_has_no_bias(student: Student):
                    "the task's layer has no bias (a bias, trained or not, changes every step)")
 
 
-@hidden_test(A, "learn_kernel_returns_detached", "learn_kernel", stand_ins=("corr2d", "Conv2D"))
+@hidden_test("learn_kernel", stand_ins=("corr2d", "Conv2D"))
 def learn_kernel_returns_detached(student: Student):
     X, K, kwargs = LEARN_CASES[0]
     r = student.call("learn_kernel", X, oracles.conv2d(X, K).float(), tuple(K.shape), **kwargs)
@@ -327,7 +328,7 @@ def learn_kernel_returns_detached(student: Student):
     _kernel_recovered(r, K, checks.only_if_right("returning the kernel detached"))
 
 
-@hidden_test(A, "learn_kernel_starts_random", "learn_kernel", stand_ins=("corr2d", "Conv2D"))
+@hidden_test("learn_kernel", stand_ins=("corr2d", "Conv2D"))
 def learn_kernel_starts_random(student: Student):
     X, K = DEFAULTS_X, DEFAULTS_K
     Y = oracles.conv2d(X, K).float()

@@ -15,11 +15,12 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from autograder import checks
-from autograder import strategies as s
+from course_content.shared import strategies as s
+from autograder import promises
 from autograder.hidden import Student, hidden_test
 from autograder.visible import show
 
-A = "07_modern_blocks"
+A = promises.here(__name__)  # this folder's assignment id
 
 
 def _x(n: int, c: int, h: int, w: int, seed: int) -> torch.Tensor:
@@ -154,7 +155,7 @@ def _conv_block(student: Student, case, k: int | None, **options):
     return rep, what, x, k, stride
 
 
-@hidden_test(A, "conv_block_shapes", "ConvBlock", examples=15)
+@hidden_test("ConvBlock", examples=15)
 @given(case=s.block_cases(strides=(1, 2, 3)), k=st.one_of(st.none(), st.integers(1, 5)))
 @example(case=(2, 3, 8, 7, 7, 1, 0), k=None)
 def conv_block_shapes(student: Student, case, k):
@@ -164,7 +165,7 @@ def conv_block_shapes(student: Student, case, k):
     _input_unchanged(rep, x, what)
 
 
-@hidden_test(A, "conv_block_is_conv_bn_relu", "ConvBlock", examples=12)
+@hidden_test("ConvBlock", examples=12)
 @given(case=s.block_cases(strides=(1, 2)), k=st.one_of(st.none(), st.sampled_from([1, 3, 5])))
 @example(case=(2, 3, 4, 6, 6, 1, 1), k=3)
 def conv_block_is_conv_bn_relu(student: Student, case, k):
@@ -199,7 +200,7 @@ def _conv_block_shape(case, k: int, stride: int) -> tuple:
 KEYWORDS = ("kernel_size and stride", "kernel_size", "stride", "neither")
 
 
-@hidden_test(A, "conv_block_keyword_arguments", "ConvBlock", examples=10)
+@hidden_test("ConvBlock", examples=10)
 @given(case=s.block_cases(strides=(1, 2, 3)), k=st.sampled_from([1, 3, 5]), style=st.sampled_from(KEYWORDS))
 @example(case=(2, 3, 4, 9, 9, 2, 0), k=5, style="kernel_size and stride")
 @example(case=(2, 2, 3, 7, 5, 3, 1), k=1, style="stride")
@@ -221,7 +222,7 @@ def conv_block_keyword_arguments(student: Student, case, k, style):
                  f"with kernel_size={k} and stride={stride}; the defaults are kernel_size=3 and stride=1)", x)
 
 
-@hidden_test(A, "conv_block_layer_settings", "ConvBlock", examples=10)
+@hidden_test("ConvBlock", examples=10)
 @given(case=s.block_cases(strides=(1, 2, 3)), k=st.one_of(st.none(), st.integers(1, 5)))
 @example(case=(2, 3, 5, 9, 9, 1, 0), k=None)
 @example(case=(2, 3, 4, 9, 9, 2, 0), k=5)
@@ -252,7 +253,7 @@ def _setting(v) -> str:
     return repr(tuple(v)) if isinstance(v, list) else repr(v)
 
 
-@hidden_test(A, "conv_block_eval_mode", "ConvBlock", examples=8)
+@hidden_test("ConvBlock", examples=8)
 @given(case=s.block_cases(strides=(1, 2)), k=st.one_of(st.none(), st.sampled_from([1, 3, 5])))
 @example(case=(2, 3, 5, 9, 9, 1, 0), k=None)
 def conv_block_eval_mode(student: Student, case, k):
@@ -264,7 +265,7 @@ def conv_block_eval_mode(student: Student, case, k):
                  f"{EVAL_NOTE}, so the output for one example no longer depends on the rest of the batch)", x)
 
 
-@hidden_test(A, "conv_block_leaves_input_unchanged", "ConvBlock", examples=8)
+@hidden_test("ConvBlock", examples=8)
 @given(case=s.block_cases(strides=(1, 2)), k=st.one_of(st.none(), st.sampled_from([1, 3])))
 @example(case=(2, 4, 4, 6, 6, 1, 0), k=None)
 @example(case=(2, 3, 6, 5, 7, 2, 1), k=3)
@@ -286,7 +287,7 @@ def _residual(student: Student, case, x: torch.Tensor | None = None, **options):
     return rep, what, x, ctor
 
 
-@hidden_test(A, "residual_block_output_shape", "ResidualBlock", stand_ins=("ConvBlock",), examples=15)
+@hidden_test("ResidualBlock", stand_ins=("ConvBlock",), examples=15)
 @given(case=s.block_cases())
 @example(case=(2, 4, 4, 7, 7, 2, 0))
 @example(case=(2, 3, 6, 5, 8, 1, 0))
@@ -300,7 +301,7 @@ def residual_block_output_shape(student: Student, case):
 SHORTCUT_CASES = [(4, 4, 1), (3, 6, 1), (4, 4, 2), (3, 5, 2), (6, 2, 2), (1, 1, 1)]
 
 
-@hidden_test(A, "residual_block_shortcut", "ResidualBlock", stand_ins=("ConvBlock",))
+@hidden_test("ResidualBlock", stand_ins=("ConvBlock",))
 def residual_block_shortcut(student: Student):
     for c_in, c_out, stride in SHORTCUT_CASES:
         rep, what, _, ctor = _residual(student, (2, c_in, c_out, 6, 6, stride, 7))
@@ -326,7 +327,7 @@ def residual_block_shortcut(student: Student):
                                   f"{sc.get('out_channels')} channels; it must map {c_in} to {c_out}")
 
 
-@hidden_test(A, "residual_block_identity_when_convs_are_zero", "ResidualBlock", stand_ins=("ConvBlock",), examples=10)
+@hidden_test("ResidualBlock", stand_ins=("ConvBlock",), examples=10)
 @given(case=s.block_cases(same_channels=None))
 @example(case=(2, 3, 3, 5, 5, 1, 2))
 @example(case=(2, 3, 5, 4, 4, 2, 2))
@@ -373,7 +374,7 @@ def _residual_candidates(rep: dict, x: torch.Tensor, ctor: str) -> list[torch.Te
     return out
 
 
-@hidden_test(A, "residual_block_branch_ends_in_batch_norm", "ResidualBlock", stand_ins=("ConvBlock",), examples=8)
+@hidden_test("ResidualBlock", stand_ins=("ConvBlock",), examples=8)
 @given(case=s.block_cases(same_channels=True, strides=(1,), max_side=6))
 @example(case=(2, 4, 4, 5, 5, 1, 3))
 def residual_block_branch_ends_in_batch_norm(student: Student, case):
@@ -435,7 +436,7 @@ def _residual_what(stride: int, train: bool) -> str:
             f"with stride {stride}" + ("" if train else f"; {EVAL_NOTE}") + ")")
 
 
-@hidden_test(A, "residual_block_matches_layers", "ResidualBlock", stand_ins=("ConvBlock",), examples=12)
+@hidden_test("ResidualBlock", stand_ins=("ConvBlock",), examples=12)
 @given(case=s.block_cases(same_channels=None, max_side=7), train=st.booleans())
 @example(case=(2, 3, 8, 7, 7, 2, 0), train=False)
 @example(case=(2, 4, 4, 6, 6, 1, 1), train=False)
@@ -452,7 +453,7 @@ def residual_block_matches_layers(student: Student, case, train):
 RESIDUAL_CALLS = [(4, 4, {}), (4, 6, {}), (3, 8, {"stride": 2}), (4, 4, {"stride": 1}), (5, 5, {"stride": 2})]
 
 
-@hidden_test(A, "residual_block_default_stride_and_keyword", "ResidualBlock", stand_ins=("ConvBlock",))
+@hidden_test("ResidualBlock", stand_ins=("ConvBlock",))
 def residual_block_default_stride_and_keyword(student: Student):
     for i, (c_in, c_out, kwargs) in enumerate(RESIDUAL_CALLS):
         stride = kwargs.get("stride", 1)
@@ -464,7 +465,7 @@ def residual_block_default_stride_and_keyword(student: Student):
                      f"{what} {_residual_what(stride, True)}; " + ("stride=1 is the default" if not kwargs else "stride given by name"), x)
 
 
-@hidden_test(A, "residual_block_leaves_input_unchanged", "ResidualBlock", stand_ins=("ConvBlock",), examples=8)
+@hidden_test("ResidualBlock", stand_ins=("ConvBlock",), examples=8)
 @given(case=s.block_cases(same_channels=None, max_side=6))
 @example(case=(2, 4, 4, 6, 6, 1, 0))
 @example(case=(2, 3, 6, 5, 5, 2, 1))
@@ -530,7 +531,7 @@ se_cases = st.tuples(st.integers(1, 3), st.integers(1, 40), st.one_of(st.none(),
                      st.integers(1, 6), st.integers(1, 6), st.integers(0, 2**16))
 
 
-@hidden_test(A, "se_block_output_shape", "SEBlock", stand_ins=("global_avg_pool",), examples=10)
+@hidden_test("SEBlock", stand_ins=("global_avg_pool",), examples=10)
 @given(case=se_cases)
 def se_block_output_shape(student: Student, case):
     n, c, r, h, w, seed = case
@@ -540,7 +541,7 @@ def se_block_output_shape(student: Student, case):
     _input_unchanged(rep, x, what)
 
 
-@hidden_test(A, "se_block_scales_each_channel", "SEBlock", stand_ins=("global_avg_pool",), examples=12)
+@hidden_test("SEBlock", stand_ins=("global_avg_pool",), examples=12)
 @given(case=se_cases)
 @example(case=(2, 32, None, 4, 4, 0))
 def se_block_scales_each_channel(student: Student, case):
@@ -562,7 +563,7 @@ def se_block_scales_each_channel(student: Student, case):
     _se_right(rep, out, x, what, ctor, "scaling each channel by a gate between 0 and 1")
 
 
-@hidden_test(A, "se_block_gates_use_channel_means", "SEBlock", stand_ins=("global_avg_pool",), examples=10)
+@hidden_test("SEBlock", stand_ins=("global_avg_pool",), examples=10)
 @given(case=se_cases.filter(lambda t: t[3] * t[4] > 1))
 @example(case=(1, 16, 4, 3, 3, 5))
 def se_block_gates_use_channel_means(student: Student, case):
@@ -584,7 +585,7 @@ def se_block_gates_use_channel_means(student: Student, case):
     _se_right(rep, out, x, what, ctor, "equal gates for equal channel means")
 
 
-@hidden_test(A, "se_block_bottleneck_width", "SEBlock", stand_ins=("global_avg_pool",))
+@hidden_test("SEBlock", stand_ins=("global_avg_pool",))
 def se_block_bottleneck_width(student: Student):
     # (30, None) and (48, None): the default reduction, where 15 or 17 would give another width.
     for c, r in ((32, None), (30, None), (48, None), (64, 16), (16, 4), (8, 16), (6, 4), (3, 1), (32, 16), (64, 4)):
@@ -602,7 +603,7 @@ def se_block_bottleneck_width(student: Student):
                                   f"the task creates exactly two, in this order: {c} -> {hidden}, then {hidden} -> {c}")
 
 
-@hidden_test(A, "se_block_leaves_input_unchanged", "SEBlock", stand_ins=("global_avg_pool",), examples=8)
+@hidden_test("SEBlock", stand_ins=("global_avg_pool",), examples=8)
 @given(case=se_cases)
 @example(case=(2, 32, None, 5, 6, 0))
 def se_block_leaves_input_unchanged(student: Student, case):
@@ -620,7 +621,7 @@ def _gap_right(r, X: torch.Tensor, why: str = "") -> None:
     checks.same_dtype(got, X.dtype, r.described, "keep the input's dtype")
 
 
-@hidden_test(A, "global_avg_pool_matches_torch", "global_avg_pool", examples=30)
+@hidden_test("global_avg_pool", examples=30)
 @given(X=s.leading_dims_tensors(max_lead=3))
 @example(X=(torch.arange(24, dtype=torch.float32).reshape(1, 2, 3, 4) - 8) / 4)
 @example(X=(torch.arange(30, dtype=torch.float64).reshape(2, 3, 5) - 10) / 4)
@@ -628,7 +629,7 @@ def global_avg_pool_matches_torch(student: Student, X):
     _gap_right(student.call("global_avg_pool", X), X)
 
 
-@hidden_test(A, "global_avg_pool_leaves_input_unchanged", "global_avg_pool", examples=10)
+@hidden_test("global_avg_pool", examples=10)
 @given(X=s.leading_dims_tensors())
 def global_avg_pool_leaves_input_unchanged(student: Student, X):
     r = student.call("global_avg_pool", X)
@@ -637,7 +638,7 @@ def global_avg_pool_leaves_input_unchanged(student: Student, X):
 
 
 # ------------------------------------------------------------------------ receptive_field
-@hidden_test(A, "receptive_field_formula", "receptive_field", examples=40)
+@hidden_test("receptive_field", examples=40)
 @given(k=st.integers(1, 11), layers=st.integers(1, 20))
 @example(k=3, layers=1)
 @example(k=3, layers=2)
@@ -653,7 +654,6 @@ def receptive_field_formula(student: Student, k, layers):
 
 # ------------------------------------------------------------------ promises
 # Every clause of each task's text, and the hidden tests that keep it (autograder/promises.py).
-from autograder import promises  # noqa: E402 - the table closes the module
 
 P, NO = promises.promise, promises.no_promise
 

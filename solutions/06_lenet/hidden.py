@@ -17,12 +17,13 @@ from hypothesis import strategies as st
 from torch import nn
 
 from autograder import checks
-from autograder import strategies as s
+from course_content.shared import strategies as s
+from autograder import promises
 from autograder.hidden import Student, Verdict, hidden_test
 from autograder.submission import StubError
 from autograder.visible import show
 
-A = "06_lenet"
+A = promises.here(__name__)  # this folder's assignment id
 
 # The chapter's LeNet-5 on a 1x28x28 image: (layer type, output shape of one example).
 CHAPTER = [
@@ -53,7 +54,7 @@ def _expected_layers(n: int, num_classes: int) -> list[tuple[str, tuple]]:
     return [(t, (n,) + tuple(num_classes if d is None else d for d in shape)) for t, shape in CHAPTER]
 
 
-@hidden_test(A, "lenet_output_shape", "LeNet", examples=8)
+@hidden_test("LeNet", examples=8)
 @given(n=st.integers(1, 4), num_classes=st.one_of(st.none(), st.integers(1, 20)))
 @example(n=2, num_classes=None)
 def lenet_output_shape(student: Student, n, num_classes):
@@ -64,7 +65,7 @@ def lenet_output_shape(student: Student, n, num_classes):
         raise checks.Mismatch(f"{what} returned a tensor of dtype {got.dtype}; expected floating-point logits")
 
 
-@hidden_test(A, "lenet_parameter_count", "LeNet")
+@hidden_test("LeNet")
 def lenet_parameter_count(student: Student):
     for num_classes in (None, 10, 1, 3, 47):
         rep, what, _ = _lenet(student, 1, num_classes)
@@ -77,7 +78,7 @@ def lenet_parameter_count(student: Student):
                                   + (" as in the chapter" if c == 10 else f" (the chapter's 61,706 with {c} output{'s' if c > 1 else ''} in the last layer)"))
 
 
-@hidden_test(A, "lenet_layer_shapes", "LeNet")
+@hidden_test("LeNet")
 def lenet_layer_shapes(student: Student):
     for n, num_classes in ((2, None), (1, 7), (3, 2)):
         rep, what, _ = _lenet(student, n, num_classes)
@@ -98,7 +99,7 @@ def _sequence(layers) -> str:
     return ", ".join(f"{t} {s}" for t, s in layers)
 
 
-@hidden_test(A, "lenet_forward_matches_chapter", "LeNet")
+@hidden_test("LeNet")
 def lenet_forward_matches_chapter(student: Student):
     for n, num_classes, seed in ((2, None, 3), (3, 4, 4)):
         rep, what, x = _lenet(student, n, num_classes, seed=seed)
@@ -126,7 +127,7 @@ def lenet_forward_matches_chapter(student: Student):
                      inputs=(x,))
 
 
-@hidden_test(A, "lenet_layers_in_self_net", "LeNet")
+@hidden_test("LeNet")
 def lenet_layers_in_self_net(student: Student):
     """The notebook's later tasks (layer_summary(LeNet().net, ...)) slice and inspect self.net."""
     x = _images(2, 6)
@@ -151,7 +152,7 @@ def _b(params: dict) -> torch.Tensor | None:
     return None if b is None else b.double()
 
 
-@hidden_test(A, "lenet_gradients_reach_every_parameter", "LeNet")
+@hidden_test("LeNet")
 def lenet_gradients_reach_every_parameter(student: Student):
     rep, what, _ = _lenet(student, 3, None, seed=5, backward=True)
     if "grads" not in rep:
@@ -183,7 +184,7 @@ def _build(spec: list) -> nn.Sequential:
 
 def _init(student: Student, spec: list) -> tuple[dict, str]:
     what = f"{describe_net(spec)}.apply(init_cnn)"
-    rep = student.probe("init", what, spec=spec)
+    rep = student.probe("init", what, target="init_cnn", spec=spec)
     return rep, what
 
 
@@ -198,7 +199,7 @@ def _weighted_layers(spec: list):
             yield i, kind, args
 
 
-@hidden_test(A, "init_cnn_xavier_uniform_range", "init_cnn", examples=15)
+@hidden_test("init_cnn", examples=15)
 @given(spec=s.init_nets())
 def init_cnn_xavier_uniform_range(student: Student, spec):
     rep, what = _init(student, spec)
@@ -241,7 +242,7 @@ BIG_NETS = [
 ]
 
 
-@hidden_test(A, "init_cnn_xavier_uniform_spread", "init_cnn", examples=6)
+@hidden_test("init_cnn", examples=6)
 @given(spec=s.init_nets(big=True))
 @example(spec=BIG_NETS[0])
 @example(spec=BIG_NETS[1])
@@ -267,7 +268,7 @@ def init_cnn_xavier_uniform_spread(student: Student, spec):
                                   "a uniform distribution on [-a, a] puts half of them there (is it uniform?)")
 
 
-@hidden_test(A, "init_cnn_leaves_other_parameters", "init_cnn", examples=15)
+@hidden_test("init_cnn", examples=15)
 @given(spec=s.init_nets())
 @example(spec=[["Conv2d", [3, 4, 3]], ["BatchNorm2d", [4]], ["ReLU", []], ["Flatten", []], ["BatchNorm1d", [16]],
                ["LayerNorm", [16]], ["Linear", [16, 5]]])
@@ -299,7 +300,7 @@ def init_cnn_leaves_other_parameters(student: Student, spec):
         raise checks.Mismatch(f"{what} switched modules between training and eval mode; other modules are not changed")
 
 
-@hidden_test(A, "init_cnn_returns_nothing", "init_cnn", examples=8)
+@hidden_test("init_cnn", examples=8)
 @given(spec=s.init_nets())
 def init_cnn_returns_nothing(student: Student, spec):
     rep, what = _init(student, spec)
@@ -325,11 +326,11 @@ def _expected_summary(spec: list, input_shape: tuple) -> list[tuple[str, tuple]]
 
 def _summary(student: Student, spec: list, input_shape: tuple, eval_layers=()) -> tuple[dict, str]:
     what = f"layer_summary({describe_net(spec)}, {tuple(input_shape)})"
-    rep = student.probe("summary", what, spec=spec, input_shape=list(input_shape), eval=list(eval_layers))
+    rep = student.probe("summary", what, target="layer_summary", spec=spec, input_shape=list(input_shape), eval=list(eval_layers))
     return rep, what
 
 
-@hidden_test(A, "layer_summary_matches_layers", "layer_summary", examples=25)
+@hidden_test("layer_summary", examples=25)
 @given(case=s.summary_nets())
 @example(case=([["Conv2d", [1, 6, 5, 1, 2]], ["Sigmoid", []], ["AvgPool2d", [2, 2]], ["Conv2d", [6, 16, 5]], ["Sigmoid", []],
                 ["AvgPool2d", [2, 2]], ["Flatten", []], ["Linear", [400, 120]], ["Sigmoid", []], ["Linear", [120, 84]],
@@ -386,7 +387,7 @@ NETS_WITH_STATE = [
 ]
 
 
-@hidden_test(A, "layer_summary_leaves_net_unchanged", "layer_summary", examples=12)
+@hidden_test("layer_summary", examples=12)
 @given(case=s.summary_nets().flatmap(lambda c: st.tuples(
     st.just(c[0]), st.just(c[1]), st.lists(st.integers(0, len(c[0]) - 1), max_size=2, unique=True))))
 @example(case=NETS_WITH_STATE[0])
@@ -421,7 +422,7 @@ ONE_EXAMPLE_NETS = [
 ]
 
 
-@hidden_test(A, "layer_summary_in_eval_mode", "layer_summary")
+@hidden_test("layer_summary")
 def layer_summary_in_eval_mode(student: Student):
     for spec, input_shape, eval_layers in ONE_EXAMPLE_NETS:
         try:
@@ -436,7 +437,7 @@ def layer_summary_in_eval_mode(student: Student):
                                   "which batch norm handles only in eval mode)")
 
 
-@hidden_test(A, "layer_summary_runs_without_grad", "layer_summary")
+@hidden_test("layer_summary")
 def layer_summary_runs_without_grad(student: Student):
     for spec, input_shape, eval_layers in NETS_WITH_STATE[:2]:
         rep, what = _summary(student, spec, input_shape, eval_layers)
@@ -453,7 +454,7 @@ def layer_summary_runs_without_grad(student: Student):
 LAZY_NET = ([["LazyConv2d", [4, 3]], ["ReLU", []], ["Flatten", []], ["LazyLinear", [5]]], (2, 1, 6, 6))
 
 
-@hidden_test(A, "layer_summary_names_layers_after_they_run", "layer_summary")
+@hidden_test("layer_summary")
 def layer_summary_names_layers_after_they_run(student: Student):
     spec, input_shape = LAZY_NET
     rep, what = _summary(student, spec, input_shape)
@@ -506,7 +507,7 @@ def _accuracy(student: Student, sizes, preds, labels, perm, *, device=None, para
     what = (f"evaluate_accuracy({net}, data_iter" + (f", device={device!r}" if device is not None else "")
             + f") with data_iter a {iterable} of (X, y) batches of sizes {list(sizes)}")
     detail = f"the net gets {', '.join(batches)} right in the successive batches"
-    rep = student.probe("accuracy", what, **params)
+    rep = student.probe("accuracy", what, target="evaluate_accuracy", **params)
     return rep, what, detail, sum(correct) / len(correct)
 
 
@@ -531,7 +532,7 @@ UNEVEN = [
 ]
 
 
-@hidden_test(A, "evaluate_accuracy_counts_every_example", "evaluate_accuracy", examples=25)
+@hidden_test("evaluate_accuracy", examples=25)
 @given(case=s.accuracy_batches())
 @example(case=UNEVEN[0])
 @example(case=UNEVEN[1])
@@ -547,7 +548,7 @@ def evaluate_accuracy_counts_every_example(student: Student, case):
         raise checks.Mismatch(f"{what} returned {got:.6g}, expected {expected:.6g}: {detail}{hint}")
 
 
-@hidden_test(A, "evaluate_accuracy_any_iterable", "evaluate_accuracy", examples=6)
+@hidden_test("evaluate_accuracy", examples=6)
 @given(case=s.accuracy_batches())
 @example(case=UNEVEN[0])
 def evaluate_accuracy_any_iterable(student: Student, case):
@@ -566,7 +567,7 @@ def _per_batch_mean(sizes, preds, labels) -> float:
     return sum(accs) / len(accs)
 
 
-@hidden_test(A, "evaluate_accuracy_returns_float", "evaluate_accuracy", examples=6)
+@hidden_test("evaluate_accuracy", examples=6)
 @given(case=s.accuracy_batches())
 @example(case=UNEVEN[0])
 @example(case=([2], [0, 1], [0, 1], [0, 1]))
@@ -588,7 +589,7 @@ INEXACT = [
 ]
 
 
-@hidden_test(A, "evaluate_accuracy_exact_ratio", "evaluate_accuracy")
+@hidden_test("evaluate_accuracy")
 def evaluate_accuracy_exact_ratio(student: Student):
     for case in INEXACT:
         rep, what, detail, expected = _accuracy(student, *case)
@@ -604,7 +605,7 @@ def evaluate_accuracy_exact_ratio(student: Student):
             raise checks.Mismatch(f"{what} returned {got!r}, expected {expected!r}: {detail}{hint}")
 
 
-@hidden_test(A, "evaluate_accuracy_eval_mode_no_grad", "evaluate_accuracy")
+@hidden_test("evaluate_accuracy")
 def evaluate_accuracy_eval_mode_no_grad(student: Student):
     for sizes, preds, labels, perm in UNEVEN:
         rep, what, detail, expected = _accuracy(student, sizes, preds, labels, perm, dropout=0.9)
@@ -622,7 +623,7 @@ def evaluate_accuracy_eval_mode_no_grad(student: Student):
             raise checks.Mismatch(f"{what} ran the net with gradients enabled; evaluate under torch.no_grad()")
 
 
-@hidden_test(A, "evaluate_accuracy_devices", "evaluate_accuracy")
+@hidden_test("evaluate_accuracy")
 def evaluate_accuracy_devices(student: Student):
     sizes, preds, labels, perm = UNEVEN[0]
     for kwargs in (dict(device="cpu"), dict(parameter_free=True), dict(parameter_free=True, device="cpu")):
@@ -632,19 +633,20 @@ def evaluate_accuracy_devices(student: Student):
             raise checks.Mismatch(f"{what} returned {show(rep['result'], 200)}, expected {expected:.6g}: {detail}")
 
 
-@hidden_test(A, "lenet_trains_on_fashion_mnist", "LeNet", training=True)
+@hidden_test("LeNet", training=True)
 def lenet_trains_on_fashion_mnist(student: Student) -> Verdict:
     """The big one: the grader trains the student's LeNet with its own protocol (course.yaml) in a
     dedicated sandbox and scores test accuracy here, against labels the sandbox never saw."""
-    from autograder import lenet
+    from autograder import trained as training_test
 
     course = student.course
-    trained = lenet.train_student(student.submission, A, course)
-    p = course.lenet
+    trained = training_test.train_student(student.submission, A, course)
+    p = course.assignment(A).training
     fraction = p.credit(trained.accuracy)
     files = {}
     if student.workdir:
-        files["training curve"] = str(lenet.plot_curve(trained, Path(student.workdir) / "lenet_curve.png"))
+        files["training curve"] = str(training_test.plot_curve(trained, Path(student.workdir) / "lenet_curve.png",
+                                                                title="LeNet on Fashion-MNIST"))
     curve = ", ".join(f"{v:.3f}" for v in trained.loss)
     message = (f"test accuracy {trained.accuracy:.4f} (the grader's own evaluation of your trained weights) after "
                f"{p.epochs} epoch(s) on {trained.device} in {trained.seconds:.1f} s "
@@ -658,7 +660,6 @@ def lenet_trains_on_fashion_mnist(student: Student) -> Verdict:
 
 # ------------------------------------------------------------------ promises
 # Every clause of each task's text, and the hidden tests that keep it (autograder/promises.py).
-from autograder import promises  # noqa: E402 - the table closes the module
 
 P, NO = promises.promise, promises.no_promise
 # LeNet
