@@ -58,6 +58,11 @@ class SandboxLimits(_Strict):
     # The child that trains a student's network. The chapter's reference network's sandbox peaked at 0.61 GiB
     # room for wider nets and, on a GPU, CUDA's host-side libraries (not measured yet: no GPU here).
     training_memory_gib: float = Field(4, ge=1, le=1024)
+    # GPU memory one student's training may hold (torch's per-process cap, the watchdog behind it).
+    # The chapter's reference network needs well under 1 GiB with the dataset on the device; the rest
+    # is room for wider variants. With N students on one GPU (course grade --all --jobs N), keep N x
+    # this below the card's memory.
+    gpu_memory_gib: float = Field(8, gt=0, le=1024)
     processes: int = Field(128, ge=16, le=65536)  # threads count too
     tmp_mib: int = Field(512, ge=16)  # the private /tmp
     shm_mib: int = Field(64, ge=1)  # the private /dev/shm

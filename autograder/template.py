@@ -112,8 +112,7 @@ def build(course: course_config.Course, out: Path) -> Path:
     if out.exists() and any(out.iterdir()):
         raise FileExistsError(f"{out} is not empty; the template goes into a new folder")
     out.mkdir(parents=True, exist_ok=True)
-    shutil.copytree(course.assignments_dir, out / "assignments",
-                    ignore=shutil.ignore_patterns(".hypothesis", ".ipynb_checkpoints", "__pycache__", ".pytest_cache"))
+    shutil.copytree(course.assignments_dir, out / "assignments", ignore=shutil.ignore_patterns(*_CACHES))
     pkg = out / "autograder"
     pkg.mkdir()
     here = Path(__file__).resolve().parent
@@ -130,11 +129,36 @@ def build(course: course_config.Course, out: Path) -> Path:
     wf = out / ".github" / "workflows"
     wf.mkdir(parents=True)
     (wf / "selfcheck.yml").write_text(WORKFLOW)
-    problems = leaks(course, out)
+    problems = unexpected_files(course, out) + leaks(course, out)
     if problems:
         shutil.rmtree(out)
         raise RuntimeError("the template would leak:\n" + "\n".join(problems))
     return out
+
+
+TOP_FILES = ("course.yaml", "pyproject.toml", "README.md", ".gitignore", ".github/workflows/selfcheck.yml")
+_CACHES = (".hypothesis", ".ipynb_checkpoints", "__pycache__", ".pytest_cache")
+
+
+def shipped(course: course_config.Course) -> set[str]:
+    """Every file the template holds, by relative path: the released folders, the student-facing
+    modules, and the repository's own files. Nothing else belongs in it."""
+    files = set(TOP_FILES) | {f"autograder/{m}" for m in MODULES} | {"autograder/selfcheck_summary.py"}
+    for path in course.assignments_dir.rglob("*"):
+        rel = path.relative_to(course.assignments_dir.parent)
+        if path.is_file() and not set(rel.parts) & set(_CACHES):
+            files.add(rel.as_posix())
+    return files
+
+
+def unexpected_files(course: course_config.Course, folder: Path) -> list[str]:
+    """Files in a template folder that are not on the list of what it ships (an allowlist: whatever
+    is added to the course later, be it code, data or notes, is refused until it is listed)."""
+    allowed = shipped(course)
+    return [f"{p.relative_to(folder).as_posix()}: not part of the student template"
+            for p in sorted(Path(folder).rglob("*"))
+            if p.is_file() and p.relative_to(folder).as_posix() not in allowed
+            and not set(p.relative_to(folder).parts) & set(_CACHES)]
 
 
 def _solution_lines(course: course_config.Course) -> set[str]:

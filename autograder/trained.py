@@ -78,12 +78,6 @@ def device() -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
-# GPU memory for one student's training. The chapter's reference network needs well under 1 GiB with the
-# dataset on the device; the rest is room for wider variants. With several students on one GPU
-# (course grade --all --jobs N), keep N x this below the card's memory.
-GPU_MEMORY = 8 * GiB
-
-
 def training_limits(course: course_config.Course, on_gpu: bool) -> Limits:
     """The training child's limits: course.yaml's `limits:`, with `training_memory_gib` for the whole
     sandbox (the dataset, torch and the student's net; its control group holds it, or the watchdog
@@ -96,7 +90,7 @@ def training_limits(course: course_config.Course, on_gpu: bool) -> Limits:
     limits = dataclasses.replace(base, cpu_seconds=int(course.time_limits.training_seconds * threads) + 60,
                                  memory_bytes=memory, cpus=max(base.cpus, threads))
     if on_gpu:
-        return dataclasses.replace(limits, address_space=None, gpu_memory_bytes=GPU_MEMORY)
+        return dataclasses.replace(limits, address_space=None, gpu_memory_bytes=int(course.limits.gpu_memory_gib * GiB))
     return dataclasses.replace(limits, address_space=max(12 * GiB, 2 * memory))
 
 

@@ -19,7 +19,7 @@ def _secret_lines(course) -> set[str]:
     from autograder import notebook
 
     root = Path(__file__).resolve().parent.parent
-    sources = [p.read_text() for p in (root / "autograder" / "hidden").glob("*.py")]
+    sources = [p.read_text() for p in (root / "solutions").rglob("*.py")]  # hidden tests, oracles, stand-ins
     for a in course.assignments:
         sources += [c.source for c in notebook.load_cells(course.solutions_dir / a.id / a.notebook) if c.role == "stub"]
     lines = {line.strip() for text in sources for line in text.splitlines()}
@@ -142,9 +142,14 @@ def _placeholder(stub: str, style: str) -> str:
     return f"def {stub}(first=None, *args, **kwargs):\n    {body}\n"
 
 
+def _course_assignments():
+    from autograder import config
+
+    return [a.id for a in config.load(Path(__file__).resolve().parent.parent / "course.yaml").assignments]
+
+
 @pytest.mark.parametrize("style", ["none", "identity"])
-@pytest.mark.parametrize("aid", ["01_dense_to_conv", "02_convolutions", "03_padding_stride", "04_channels",
-                                 "05_pooling", "06_lenet", "07_modern_blocks"])
+@pytest.mark.parametrize("aid", _course_assignments())
 def test_stubs_that_do_nothing_earn_nothing(tmp_path, course, aid, style):
     """Properties that a do-nothing stub satisfies trivially (inputs left alone, linearity of the
     identity, an SE block's shape) must not pay out on their own."""
@@ -343,12 +348,6 @@ def _right_shape_wrong_values(stub: str, style: str) -> str:
             value = f"tuple(v // 2 for v in {value})" if stub == "conv_output_shape" else f"{value} // 2"
         return f"{helpers}\n{signature}\n    return {value}\n"
     return helpers + _SHAPED[stub]
-
-
-def _course_assignments():
-    from autograder import config
-
-    return [a.id for a in config.load(Path(__file__).resolve().parent.parent / "course.yaml").assignments]
 
 
 @pytest.mark.parametrize("style", list(_FILLS))

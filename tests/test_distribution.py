@@ -69,7 +69,8 @@ def test_run_autograder_reports_a_broken_grader_instead_of_nothing(tmp_path, cou
 
 def test_the_template_holds_no_solutions_and_no_hidden_tests(tmp_path, course):
     out = template.build(course, tmp_path / "starter")
-    assert template.leaks(course, out) == []
+    assert template.leaks(course, out) == [] and template.unexpected_files(course, out) == []
+    assert {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()} == template.shipped(course)
     assert (out / ".github" / "workflows" / "selfcheck.yml").is_file()
     assert not (out / "solutions").exists() and not (out / "autograder" / "hidden").exists()
     assert "hidden" not in (out / "course.yaml").read_text()
@@ -82,6 +83,11 @@ def test_the_leak_check_catches_a_solution_and_a_hidden_test(tmp_path, course):
     problems = template.leaks(course, out)
     assert any(p.startswith(f"assignments/{AID}/{NB}: solution line") for p in problems)
     assert any("names hidden test corr2d_matches_torch" in p for p in problems)
+    # Nothing but what the template ships: grader modules, course content and stray files are named.
+    shutil.copy(ROOT / "autograder" / "grade.py", out / "autograder" / "grade.py")
+    shutil.copy(ROOT / "solutions" / AID / "hidden.py", out / "assignments" / AID / "hidden.py")
+    extra = template.unexpected_files(course, out)
+    assert {p.split(":")[0] for p in extra} == {"notes.py", "autograder/grade.py", f"assignments/{AID}/hidden.py"}
 
 
 def test_the_template_self_checks_a_students_work(tmp_path, course):

@@ -181,3 +181,52 @@ def test_course_new_scaffolds_an_assignment_that_checks_grades_and_self_checks(c
         scores = {t.name: t.score for t in result.tests if t.kind == "hidden"}
         assert set(scores) == {"double_example", "Halve_example"}
         assert all(s == (1.0 if full else 0.0) for s in scores.values()), (full, scores)
+
+
+PROBE = '''import torch
+
+
+def probe_sums(ns, p):
+    """Call the target on each input; report the results' sums (plain numbers only)."""
+    fn = ns[p["target"]]
+    return {"sums": [float(torch.as_tensor(fn(x)).sum()) for x in p["inputs"]]}
+'''
+
+PROBE_TEST = '''
+
+@hidden_test("double", examples=1)
+def double_through_a_course_probe(student: Student):
+    xs = [torch.arange(4.0), torch.ones(2, 3)]
+    rep = student.probe("sums", "double(X) for two tensors", target="double", inputs=xs)
+    checks.close(torch.tensor(rep["sums"], dtype=torch.float64), torch.tensor([float(x.sum()) for x in xs],
+                 dtype=torch.float64), "double(X) for two tensors")
+'''
+
+
+def test_a_course_probe_is_shipped_into_the_sandbox_and_answers_a_hidden_test(copy, tmp_path):
+    """The extension point for probes: a probes.py in the assignment's folder, no engine change."""
+    assert cli.main(["--course", str(copy / "course.yaml"), "new", "09_demo", "--notebook", "demo", "--stub", "double"]) == 0
+    folder = copy / "solutions" / "09_demo"
+    (folder / "probes.py").write_text(PROBE)
+    (folder / "hidden.py").write_text("import torch\n" + (folder / "hidden.py").read_text().replace(
+        "\n# ------------------------------------------------------------------ promises", PROBE_TEST +
+        "\n# ------------------------------------------------------------------ promises"))
+    text = (copy / "course.yaml").read_text()
+    (copy / "course.yaml").write_text(text.replace("      double_example: 1\n",
+                                                   "      double_example: 1\n      double_through_a_course_probe: 1\n"))
+    content._unload()
+    course = config.load(copy / "course.yaml")
+    assert course_check.check(course) == []
+    sub = tmp_path / "ref" / "09_demo"
+    sub.mkdir(parents=True)
+    nb = nbformat.read(folder / "demo.ipynb", as_version=4)
+    for cell in nb.cells:
+        cell.source = notebook.strip_solution_markers(cell.source)
+    nbformat.write(nb, sub / "demo.ipynb")
+    result = grade.grade(sub.parent, course, only=["09_demo"])
+    probe = next(t for t in result.tests if t.name == "double_through_a_course_probe")
+    assert probe.score == 1.0 and not probe.grader_error, probe.output
+    # A probe that reaches for the grader is refused by `course check`, before it could run anywhere.
+    (folder / "probes.py").write_text("from autograder import oracles\n" + PROBE)
+    content._unload()
+    assert any("probes.py" in p and "autograder" in p for p in course_check.check(course))

@@ -195,9 +195,9 @@ def test_a_lenet_that_answers_otherwise_in_eval_mode_gets_no_training_points(tmp
 
 
 def test_partial_credit_follows_the_ladder():
-    from autograder.config import LeNetProtocol
+    from autograder.config import TrainingProtocol
 
-    p = LeNetProtocol(threshold=0.7, partial_credit=[{"accuracy": 0.4, "fraction": 0.25}, {"accuracy": 0.6, "fraction": 0.5}])
+    p = TrainingProtocol(target="LeNet", threshold=0.7, partial_credit=[{"accuracy": 0.4, "fraction": 0.25}, {"accuracy": 0.6, "fraction": 0.5}])
     assert [p.credit(a) for a in (0.95, 0.7, 0.69, 0.6, 0.5, 0.4, 0.39, 0.0)] == [1, 1, 0.5, 0.5, 0.25, 0.25, 0, 0]
 
 
@@ -364,7 +364,7 @@ def test_a_lenet_past_its_gpu_share_is_told_so_on_a_gpu(tmp_path, course):
     from autograder.submission import Submission
 
     greedy = CONSTANT.replace("return self.out(torch.ones(X.shape[0], 1))",
-                              f"torch.empty({int(1.5 * lenet.GPU_MEMORY) // 4}, device=X.device)\n"
+                              f"torch.empty({int(1.5 * course.limits.gpu_memory_gib * 1024**3) // 4}, device=X.device)\n"
                               "        return self.out(torch.ones(X.shape[0], 1, device=X.device))")
     quick = _one_epoch(course)
     write_submission(tmp_path, quick, AID, {"LeNet": greedy})
@@ -422,5 +422,5 @@ def test_a_net_that_answers_otherwise_with_the_same_weights_is_refused(course):
 
 
 def test_parameters_of_other_shapes_are_refused(course):
-    with pytest.raises(AssertionError, match="are not the chapter's LeNet's"):
+    with pytest.raises(AssertionError, match="are not the reference network's"):
         _judged(course, torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(784, 10)))
