@@ -208,7 +208,8 @@ def test_a_course_probe_is_shipped_into_the_sandbox_and_answers_a_hidden_test(co
     assert cli.main(["--course", str(copy / "course.yaml"), "new", "09_demo", "--notebook", "demo", "--stub", "double"]) == 0
     folder = copy / "solutions" / "09_demo"
     (folder / "probes.py").write_text(PROBE)
-    (folder / "hidden.py").write_text("import torch\n" + (folder / "hidden.py").read_text().replace(
+    (folder / "hidden.py").write_text((folder / "hidden.py").read_text().replace(
+        "from autograder import checks", "import torch\n\nfrom autograder import checks").replace(
         "\n# ------------------------------------------------------------------ promises", PROBE_TEST +
         "\n# ------------------------------------------------------------------ promises"))
     text = (copy / "course.yaml").read_text()
