@@ -124,6 +124,12 @@ MISTAKES = {
     "code in a released folder": (
         lambda f: shutil.copy(f / "solutions/01_dense_to_conv/hidden.py", f / "assignments/01_dense_to_conv/hidden.py"),
         ["assignments/01_dense_to_conv/hidden.py"]),
+    "assignment not released yet": (
+        lambda f: shutil.rmtree(f / "assignments/05_pooling"),
+        ["assignments/05_pooling/", "not generated yet"]),
+    "notebook missing": (
+        lambda f: (f / "solutions/03_padding_stride/padding_stride.ipynb").unlink(),
+        ["course.yaml", "03_padding_stride", "padding_stride.ipynb"]),
     "promise quoting words the task does not say": (
         lambda f: (f / "solutions/01_dense_to_conv/hidden.py").write_text(
             (f / "solutions/01_dense_to_conv/hidden.py").read_text()
