@@ -33,6 +33,7 @@ PLANTED = {
     "05_pooling": {"pool2d_strided": "mutants/pool2d_strided__zero_padding_for_max.py"},
     "06_lenet": {"evaluate_accuracy": "mutants/evaluate_accuracy__per_batch_mean.py"},
     "07_modern_blocks": {"SEBlock": None},  # left as released: not implemented yet
+    "08_modern_architectures": {"Bottleneck": "mutants/Bottleneck__relu_before_addition.py"},
 }
 
 

@@ -41,7 +41,23 @@ def _secrets(course) -> set[str]:
 def self_checks(course, tmp_path_factory) -> dict[str, dict[str, str]]:
     """Every corpus submission through the students' own self-check, as `pytest assignments/` runs
     it: {corpus file stem: {visible check: "" if it passed, else its message}}. One pytest run for
-    the whole corpus (each submission holds only its own notebook)."""
+    the whole corpus (each submission holds only its own notebook). Under xdist the workers share
+    one run: the first computes it under a file lock, the others read its JSON."""
+    import json
+
+    from filelock import FileLock
+
+    shared = tmp_path_factory.getbasetemp().parent  # the same folder for every xdist worker of this session
+    done = shared / "self_checks.json"
+    with FileLock(str(shared / "self_checks.lock")):
+        if done.exists():
+            return json.loads(done.read_text())
+        out = _run_self_checks(course, tmp_path_factory)
+        done.write_text(json.dumps(out))
+        return out
+
+
+def _run_self_checks(course, tmp_path_factory) -> dict[str, dict[str, str]]:
     import subprocess
     import sys
     import xml.etree.ElementTree as ET
@@ -198,6 +214,62 @@ def _pair(v):
 '''
 
 _SHAPED = {
+    # 08: the blocks build the task's layers; ModernCNN runs every part, the values come from elsewhere.
+    "Bottleneck": '''
+class Bottleneck(nn.Module):
+    expansion = 4
+
+    def __init__(self, in_channels, mid_channels, stride=1):
+        super().__init__()
+        self.s, self.c = stride, 4 * mid_channels
+        self.conv1 = nn.Conv2d(in_channels, mid_channels, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(mid_channels)
+        self.conv2 = nn.Conv2d(mid_channels, mid_channels, 3, stride=stride, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(mid_channels)
+        self.conv3 = nn.Conv2d(mid_channels, 4 * mid_channels, 1, bias=False)
+        self.bn3 = nn.BatchNorm2d(4 * mid_channels)
+        if stride != 1 or in_channels != 4 * mid_channels:
+            self.projection = nn.Sequential(nn.Conv2d(in_channels, 4 * mid_channels, 1, stride=stride, bias=False),
+                                            nn.BatchNorm2d(4 * mid_channels))
+
+    def forward(self, X):
+        s = self.s
+        return _fill(X, (X.shape[0], self.c, (X.shape[2] - 1) // s + 1, (X.shape[3] - 1) // s + 1))
+''',
+    "Inception": '''
+class Inception(nn.Module):
+    def __init__(self, in_channels, c1, c2, c3, c4):
+        super().__init__()
+        self.c = c1 + c2[1] + c3[1] + c4
+        self.b1 = nn.Conv2d(in_channels, c1, 1)
+        self.b2 = nn.Sequential(nn.Conv2d(in_channels, c2[0], 1), nn.Conv2d(c2[0], c2[1], 3, padding=1))
+        self.b3 = nn.Sequential(nn.Conv2d(in_channels, c3[0], 1), nn.Conv2d(c3[0], c3[1], 5, padding=2))
+        self.b4 = nn.Sequential(nn.MaxPool2d(3, stride=1, padding=1), nn.Conv2d(in_channels, c4, 1))
+
+    def forward(self, X):
+        return _fill(X, (X.shape[0], self.c, X.shape[2], X.shape[3]))
+''',
+    "ModernCNN": '''
+class ModernCNN(nn.Module):
+    def __init__(self, num_classes=1000, input_channels=3):
+        super().__init__()
+        self.k = num_classes
+        self.stem = nn.Sequential(nn.Conv2d(input_channels, 64, 7, stride=2, padding=3, bias=False), nn.BatchNorm2d(64),
+                                  nn.ReLU(), nn.MaxPool2d(3, stride=2, padding=1))
+        stages, channels = [], 64
+        for mid, n, stride in [(64, 3, 1), (128, 4, 2), (256, 6, 2), (512, 3, 2)]:
+            blocks = []
+            for i in range(n):
+                blocks.append(Bottleneck(channels, mid, stride if i == 0 else 1))
+                channels = 4 * mid
+            stages.append(nn.Sequential(*blocks))
+        self.stage1, self.stage2, self.stage3, self.stage4 = stages
+        self.fc = nn.Linear(2048, num_classes)
+
+    def forward(self, X):
+        self.stage4(self.stage3(self.stage2(self.stage1(self.stem(X)))))  # every part runs; the values come from elsewhere
+        return _fill(X, (X.shape[0], self.k))
+''',
     "corr2d": '''
 def corr2d(X, K):
     return _fill(X, (X.shape[0] - K.shape[0] + 1, X.shape[1] - K.shape[1] + 1))

@@ -1,0 +1,24 @@
+# Named layers, F.relu in forward, and a projection attribute that is None in the identity case.
+class Bottleneck(nn.Module):
+    expansion = 4
+
+    def __init__(self, in_channels, mid_channels, stride=1):
+        super().__init__()
+        out_channels = 4 * mid_channels
+        self.conv1 = nn.Conv2d(in_channels, mid_channels, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(mid_channels)
+        self.conv2 = nn.Conv2d(mid_channels, mid_channels, 3, stride=stride, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(mid_channels)
+        self.conv3 = nn.Conv2d(mid_channels, out_channels, 1, bias=False)
+        self.bn3 = nn.BatchNorm2d(out_channels)
+        self.proj_conv = self.proj_bn = None
+        if stride != 1 or in_channels != out_channels:
+            self.proj_conv = nn.Conv2d(in_channels, out_channels, 1, stride=stride, bias=False)
+            self.proj_bn = nn.BatchNorm2d(out_channels)
+
+    def forward(self, X):
+        Y = F.relu(self.bn1(self.conv1(X)))
+        Y = F.relu(self.bn2(self.conv2(Y)))
+        Y = self.bn3(self.conv3(Y))
+        shortcut = X if self.proj_conv is None else self.proj_bn(self.proj_conv(X))
+        return F.relu(Y + shortcut)

