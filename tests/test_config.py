@@ -19,10 +19,11 @@ def raw(root):
     return yaml.safe_load((root / "course.yaml").read_text())
 
 
-def test_real_course_loads_with_seven_assignments_in_order(course):
+def test_the_chapters_course_loads_its_eight_assignments_in_order(course):
+    # About this chapter's content itself: sections 7.1-7.7 and the modern-architectures notes.
     assert [a.id for a in course.assignments] == [
         "01_dense_to_conv", "02_convolutions", "03_padding_stride", "04_channels",
-        "05_pooling", "06_lenet", "07_modern_blocks",
+        "05_pooling", "06_lenet", "07_modern_blocks", "08_modern_architectures",
     ]
     assert all(a.checks for a in course.assignments)
 

@@ -69,7 +69,7 @@ def test_each_student_loses_points_where_they_erred_and_nowhere_else(graded):
     lost = {s: sorted({st for x in run.records[s]["tests"] if x["score"] < x["max_score"] for st in x["stubs"]})
             for s in demo.STUDENTS}
     assert lost["alice"] == []
-    assert lost["bob"] == ["Conv2D", "SEBlock", "conv_output_shape", "evaluate_accuracy", "pool2d_strided"]
+    assert lost["bob"] == ["Bottleneck", "Conv2D", "SEBlock", "conv_output_shape", "evaluate_accuracy", "pool2d_strided"]
     # mallory's attacks gain nothing: her comparison patch (02) and her self-killing cell (04) run at
     # the top level of their notebooks, before any stub, so every stub of those two notebooks scores
     # zero; the rest of her (honest) work is graded as usual.
