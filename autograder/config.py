@@ -127,6 +127,9 @@ class Assignment(_Strict):
     # Stubs whose code must compute their windows itself: no torch convolution, pooling or unfold
     # (autograder/policy.py). The notebook's text says so; this list is what the grader enforces.
     must_implement: list[str] = []
+    # Module paths no stub of this assignment may import or name (say, torchvision.models where the
+    # task is to build a ResNet): the policy zeros a stub whose code reaches one (autograder/policy.py).
+    forbidden: list[str] = []
     training: TrainingProtocol | None = None  # the assignment trains a student's network (optional)
 
     @field_validator("checks", "manual", "hidden")

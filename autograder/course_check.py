@@ -13,7 +13,7 @@ import ast
 from collections import Counter
 from pathlib import Path
 
-from autograder import content, hidden, notebook, promises
+from autograder import content, help, hidden, notebook, promises
 from autograder.config import Course, CourseConfigError
 
 CHILD = Path(__file__).resolve().parent / "sandboxed" / "child.py"
@@ -103,6 +103,10 @@ def check(course: Course) -> list[str]:
     except CourseConfigError as exc:
         return problems + [str(exc)]
     problems += hidden.mismatches(course)
+    for name, standin in sorted(help.REGISTRY.items()):
+        if name not in every_stub:
+            where = getattr(standin.call, "__module__", "a stand_ins.py").replace(".", "/").replace(content.PACKAGE, "solutions")
+            problems.append(f"{where}.py: stand-in {name!r} stands in for no stub of the course")
     kinds = builtin_probes()
     for aid, roles in loaded.files.items():
         if "hidden" not in roles:

@@ -175,8 +175,8 @@ def _policy(course: Course, aid: str, loaded, tests: list[hidden.HiddenTest], na
     helped = hidden.helped_by(tests)
     stubs = {c.grade_id for c in released if c.role == "stub"} | set(helped)
     runnable = [c for c in loaded.cells if c.role in RUNNABLE_ROLES]
-    return policy.review(runnable, {c.source.strip() for c in released}, stubs, helped, name,
-                         course.assignment(aid).must_implement)
+    a = course.assignment(aid)
+    return policy.review(runnable, {c.source.strip() for c in released}, stubs, helped, name, a.must_implement, a.forbidden)
 
 
 def _tampering(course: Course, aid: str, loaded) -> list[str]:

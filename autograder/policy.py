@@ -101,6 +101,7 @@ class _Statement:
     uses: set[str] = field(default_factory=set)
     hostile: list[tuple[str, str]] = field(default_factory=list)  # (kind, construct)
     delegates: list[str] = field(default_factory=list)
+    reaches: set[str] = field(default_factory=set)  # module paths it imports or names (for `forbidden`)
     released: bool = False  # the instructor's cell, as released
 
 
@@ -130,9 +131,10 @@ def banned_ops(ops: Iterable[str]) -> list[str]:
 
 def review(cells: list[Cell], released_sources: set[str], stubs: Iterable[str],
            helped: dict[str, set[str]] | None = None, notebook_name: str = "the notebook",
-           must_implement: Iterable[str] = ()) -> Review:
-    """Read every runnable cell; charge each stub with what its code does."""
-    stubs, must_implement = set(stubs), frozenset(must_implement)
+           must_implement: Iterable[str] = (), forbidden: Iterable[str] = ()) -> Review:
+    """Read every runnable cell; charge each stub with what its code does. `forbidden`: module paths
+    (course.yaml's `forbidden` for the assignment) that no stub's code may import or name."""
+    stubs, must_implement, forbidden = set(stubs), frozenset(must_implement), tuple(forbidden)
     helped = helped or {}
     statements: list[_Statement] = []
     aliases: dict[str, str] = {}
@@ -167,6 +169,12 @@ def review(cells: list[Cell], released_sources: set[str], stubs: Iterable[str],
             for kind, construct in st.hostile:
                 out.charged.setdefault(stub, []).append(f"{stub}'s code {kind} ({construct})")
                 out.notes.append(f"{notebook_name}, {st.cell.label}: {kind} ({construct}); {stub} scores zero")
+            taken = {path: f for path in st.reaches for f in forbidden if path == f or path.startswith(f + ".")}
+            if taken:  # the most specific path the statement names, once
+                path = max(sorted(taken), key=len)
+                out.charged.setdefault(stub, []).append(
+                    f"{stub}'s code uses {path}: this assignment asks you to build it yourself, not to take it "
+                    f"from {taken[path]}")
             if stub in must_implement:
                 for name in st.delegates:
                     out.charged.setdefault(stub, []).append(
@@ -269,6 +277,7 @@ def _analyse(st: _Statement, aliases: dict[str, str]) -> None:
         st.defines.add(node.name)
     st.uses = _global_uses(node)
     st.delegates.extend(name for name in st.uses if name in aliases and _delegated(aliases[name]))
+    st.reaches.update(aliases[name] for name in st.uses if name in aliases)
     for sub in ast.walk(node):
         if isinstance(sub, ast.Name):
             if isinstance(sub.ctx, ast.Store) and _top_level_target(node, sub):
@@ -341,6 +350,7 @@ def _imports(st: _Statement, node: ast.Import | ast.ImportFrom) -> None:
                     st.delegates.append(f"from {base} import {a.name}")
         if node.level:
             st.hostile.append((RUNTIME, f"relative import from {'.' * node.level}{base}"))
+    st.reaches.update(m for m in modules if m)
     for module in modules:
         parts = module.split(".")
         for kind, names in _MODULES.items():
@@ -354,6 +364,8 @@ def _imports(st: _Statement, node: ast.Import | ast.ImportFrom) -> None:
 def _attribute(st: _Statement, node: ast.Attribute, aliases: dict[str, str]) -> None:
     path = _resolve(node, aliases)
     root, chain = _dotted(node)
+    if path:
+        st.reaches.add(path)
     if path and _delegated(path):
         st.delegates.append(path)
     elif node.attr in _BANNED_NAMES:

@@ -103,6 +103,10 @@ MISTAKES = {
         lambda f: (f / "solutions/02_convolutions/hidden.py").write_text(
             (f / "solutions/02_convolutions/hidden.py").read_text().replace('stand_ins=("corr2d",)', 'stand_ins=("corr2d", "corr3d")', 1)),
         ["solutions/02_convolutions/hidden.py", "corr3d"]),
+    "stand-in for no stub": (
+        lambda f: (f / "solutions/04_channels/stand_ins.py").write_text(
+            (f / "solutions/04_channels/stand_ins.py").read_text().replace('@stand_in("corr2d_multi_in")', '@stand_in("corr2d_multi_inn")')),
+        ["solutions/04_channels/stand_ins.py", "corr2d_multi_inn", "no stub"]),
     "must_implement names no stub": (
         lambda f: _yaml(f, lambda r: _a(r, "05_pooling").update(must_implement=["pool2d", "pool3d"])),
         ["course.yaml", "05_pooling", "must_implement", "pool3d"]),

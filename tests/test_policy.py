@@ -24,7 +24,7 @@ def _review(course, tmp_path, aid: str, replace: dict | None = None, extra: list
     released = [c for c in notebook.load_cells(course.assignments_dir / aid / a.notebook) if c.role in ("stub", "code")]
     helped = hidden.helped_by(hidden.tests_for(course, aid))
     stubs = {c.grade_id for c in released if c.role == "stub"} | set(helped)
-    return policy.review(cells, {c.source.strip() for c in released}, stubs, helped, a.notebook, a.must_implement)
+    return policy.review(cells, {c.source.strip() for c in released}, stubs, helped, a.notebook, a.must_implement, a.forbidden)
 
 
 def test_reference_solutions_break_no_rule(course, tmp_path):
@@ -124,3 +124,43 @@ def test_unreadable_cell_zeros_the_notebook(course, tmp_path):
     deep = "x = " + "1 + " * 100000 + "1"  # ast.parse: RecursionError
     review = _review(course, tmp_path, "05_pooling", extra=[deep])
     assert review.charged and all("could not be read" in v[0] for v in review.charged.values())
+
+
+# course.yaml's `forbidden` (08: torchvision.models): a stub may not take its answer from there,
+# under any spelling; what the check cells import to compare is not the stub's code.
+FORBIDDEN_AID = "08_modern_architectures"
+FORBIDDEN_CASES = {
+    "subclass_of_from_import": ("Bottleneck", [],
+        "from torchvision.models.resnet import Bottleneck as _TV\n\n\nclass Bottleneck(_TV):\n"
+        "    def __init__(self, in_channels, mid_channels, stride=1):\n        super().__init__(in_channels, mid_channels, stride)\n"),
+    "package_alias_in_another_cell": ("ModernCNN", ["import torchvision as tv"],
+        "class ModernCNN(nn.Module):\n    def __init__(self, num_classes=1000, input_channels=3):\n        super().__init__()\n"
+        "        self.net = tv.models.resnet50(num_classes=num_classes)\n\n    def forward(self, X):\n        return self.net(X)\n"),
+    "module_object_alias": ("Inception", ["from torchvision import models as zoo"],
+        "class Inception(nn.Module):\n    def __init__(self, in_channels, c1, c2, c3, c4):\n        super().__init__()\n"
+        "        self.block = zoo.googlenet.Inception(in_channels, c1, c2[0], c2[1], c3[0], c3[1], c4)\n\n"
+        "    def forward(self, X):\n        return self.block(X)\n"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(FORBIDDEN_CASES))
+def test_a_forbidden_module_is_charged_to_the_stub_that_reaches_it(course, tmp_path, case):
+    stub, extra, cell = FORBIDDEN_CASES[case]
+    assert "torchvision.models" in course.assignment(FORBIDDEN_AID).forbidden
+    review = _review(course, tmp_path, FORBIDDEN_AID, {stub: cell}, extra)
+    assert set(review.charged) == {stub}, review.charged
+    assert all("torchvision.models" in why for why in review.charged[stub]), review.charged
+
+
+def test_a_forbidden_module_zeros_its_stub_when_graded_and_nothing_else(course, tmp_path):
+    from autograder import grade
+    from corpus.build import write_submission
+
+    stub, _, cell = FORBIDDEN_CASES["subclass_of_from_import"]
+    write_submission(tmp_path, course, FORBIDDEN_AID, {stub: cell})
+    result = grade.grade(tmp_path, course, only=[FORBIDDEN_AID], train=False)
+    mine = [t for t in result.tests if stub in t.stubs]
+    others = [t for t in result.tests if stub not in t.stubs]
+    assert mine and all(t.score == 0 for t in mine), [(t.name, t.score) for t in mine]
+    assert all("uses torchvision.models.resnet.Bottleneck" in t.output for t in mine if t.kind == "hidden"), mine
+    assert others and all(t.passed for t in others), [(t.name, t.output[:200]) for t in others if not t.passed]
