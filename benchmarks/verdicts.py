@@ -2,7 +2,8 @@
 
 Grades the reference solutions and the example students with this tree and with a baseline
 revision (a git worktree), one after the other for each submission, and compares the per-test
-scores of every test both trees have. A refactor of the engine must change no verdict.
+scores of every test both trees have. A refactor of the engine must change no verdict. Only the
+baseline's assignments are graded, by both trees, so that the times compare like with like.
 
     python benchmarks/verdicts.py --baseline 328e047
 
@@ -25,10 +26,11 @@ ROOT = Path(__file__).resolve().parent.parent
 SUBMISSIONS = ["solutions", *(f"examples/students/{s}" for s in ("alice", "bob", "mallory"))]
 
 
-def grade(tree: Path, submission: str, out: Path) -> tuple[dict[str, float], float]:
+def grade(tree: Path, submission: str, out: Path, assignments: list[str]) -> tuple[dict[str, float], float]:
     env = {**os.environ, "COURSE_SANDBOX": "bwrap", "PYTHONPATH": str(tree)}
     argv = [sys.executable, "-m", "autograder.cli", "--course", str(tree / "course.yaml"), "grade",
-            str(ROOT / submission), "--results", str(out), "-q", "--no-train"]
+            str(ROOT / submission), "--results", str(out), "-q", "--no-train",
+            *(arg for aid in assignments for arg in ("--assignment", aid))]
     start = time.perf_counter()
     proc = subprocess.run(argv, cwd=tree, capture_output=True, text=True, env=env)
     seconds = time.perf_counter() - start
@@ -48,10 +50,13 @@ def main() -> None:
                    capture_output=True)
     differ = 0
     rows = []
+    import yaml
+
+    assignments = [a["id"] for a in yaml.safe_load((worktree / "course.yaml").read_text())["assignments"]]
     try:
         for sub in SUBMISSIONS:
-            ours, t_ours = grade(ROOT, sub, scratch / "ours.json")
-            theirs, t_theirs = grade(worktree, sub, scratch / "theirs.json")
+            ours, t_ours = grade(ROOT, sub, scratch / "ours.json", assignments)
+            theirs, t_theirs = grade(worktree, sub, scratch / "theirs.json", assignments)
             common = sorted(set(ours) & set(theirs))
             changed = [n for n in common if ours[n] != theirs[n]]
             differ += len(changed)
@@ -60,7 +65,7 @@ def main() -> None:
     finally:
         subprocess.run(["git", "worktree", "remove", "--force", str(worktree)], cwd=ROOT, capture_output=True)
     print(f"Machine: {platform.node()}: {os.cpu_count()} cores, {platform.processor() or platform.machine()}; "
-          f"load before: {os.getloadavg()[0]:.2f}")
+          f"load after: {os.getloadavg()[0]:.2f}; assignments graded: {', '.join(assignments)}")
     print()
     print(f"| submission | tests in both | new tests | points (both trees' tests): this tree / {args.baseline} "
           f"| verdicts that differ | grading s: this tree / {args.baseline} |")
