@@ -3,6 +3,7 @@ points on their own stub's tests and nowhere else."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -71,8 +72,11 @@ def _run_self_checks(course, tmp_path_factory) -> dict[str, dict[str, str]]:
         write_submission(folder / path.stem, course, stub_assignment(stub, course), {stub: cell},
                          {stub: extra} if extra else None)
     xml = folder / "report.xml"
-    proc = subprocess.run([sys.executable, "-m", "pytest", str(folder), "-q", "-p", "no:cacheprovider", "-p", "no:xdist",
-                           f"--junitxml={xml}"], cwd=ROOT, capture_output=True, text=True, timeout=1200)
+    # Both cores, a notebook's checks kept together, one torch thread each (ResNet-50's checks in 08
+    # crawl when two processes each run two threads on two cores).
+    proc = subprocess.run([sys.executable, "-m", "pytest", str(folder), "-q", "-p", "no:cacheprovider", "-n", "2",
+                           "--dist", "loadfile", f"--junitxml={xml}"], cwd=ROOT, capture_output=True, text=True,
+                          timeout=1800, env={**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"})
     assert xml.exists(), proc.stdout[-3000:] + proc.stderr[-3000:]
     out: dict[str, dict[str, str]] = {}
     for case in ET.parse(xml).getroot().iter("testcase"):
