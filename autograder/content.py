@@ -51,7 +51,7 @@ def assignment_of(module_name: str) -> str:
 class Content:
     """The loaded code of one course: which files each assignment has."""
 
-    root: Path
+    root: Path  # the course's solutions/ folder: which course is loaded
     files: dict[str, dict[str, Path]] = field(default_factory=dict)  # assignment -> role -> file
 
     def probe_files(self) -> dict[str, Path]:
@@ -59,13 +59,14 @@ class Content:
         return {f"probes_{aid}.py": roles["probes"] for aid, roles in self.files.items() if "probes" in roles}
 
 
-_LOADED: dict[str, Content] = {}
+_LOADED: Content | None = None  # one course at a time per process
 
 
 def _unload() -> None:
+    global _LOADED
     for name in [n for n in sys.modules if n == PACKAGE or n.startswith(PACKAGE + ".")]:
         del sys.modules[name]
-    _LOADED.clear()
+    _LOADED = None
     from autograder import help, hidden, promises  # registries the content fills
     from autograder.audit import explained
 
@@ -85,10 +86,10 @@ def load(course: Course) -> Content:
 
     Errors name the file: a content module that does not import is the instructor's to fix, and
     is raised here, before any submission is graded."""
+    global _LOADED
     root = course.solutions_dir.resolve()
-    key = str(root)
-    if key in _LOADED:
-        return _LOADED[key]
+    if _LOADED is not None and _LOADED.root == root:
+        return _LOADED
     _unload()
     _package(root)
     content = Content(root)
@@ -99,7 +100,7 @@ def load(course: Course) -> Content:
         for role in ("stand_ins", "hidden", "oracles"):
             if role in roles:
                 _import(f"{PACKAGE}.{a.id}.{role}", roles[role])
-    _LOADED[key] = content
+    _LOADED = content
     return content
 
 

@@ -107,7 +107,8 @@ def check(course: Course) -> list[str]:
         if name not in every_stub:
             where = getattr(standin.call, "__module__", "a stand_ins.py").replace(".", "/").replace(content.PACKAGE, "solutions")
             problems.append(f"{where}.py: stand-in {name!r} stands in for no stub of the course")
-    kinds = builtin_probes()
+    builtin = builtin_probes()
+    kinds = set(builtin)
     for aid, roles in loaded.files.items():
         if "hidden" not in roles:
             problems.append(f"solutions/{aid}/hidden.py: missing (every assignment has its hidden tests there)")
@@ -133,7 +134,7 @@ def check(course: Course) -> list[str]:
             for line, kind in _probe_calls(hidden_file):
                 if kind not in kinds:
                     problems.append(f"{hidden_file}:{line}: probe kind {kind!r} does not exist (built in: "
-                                    f"{', '.join(sorted(builtin_probes()))}; or write probe_{kind} in a probes.py)")
+                                    f"{', '.join(sorted(builtin))}; or write probe_{kind} in a probes.py)")
         if a.id in cells_of:
             tests = {t.name: t.stubs for t in hidden.registered(a.id).values()}
             problems += promises.audit(a.id, promises.task_texts(cells_of[a.id]), tests)
