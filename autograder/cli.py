@@ -29,7 +29,7 @@ def _course(args: argparse.Namespace) -> course_config.Course:
 
 def cmd_check(args: argparse.Namespace) -> int:
     """The course against itself: course.yaml, notebooks, hidden tests, stand-ins, probes, leaks."""
-    from autograder import course_check
+    from autograder.authoring import course_check
 
     course = _course(args)
     problems = course_check.check(course)
@@ -43,7 +43,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_new(args: argparse.Namespace) -> int:
     """Scaffold an assignment: its folder under solutions/, its course.yaml entry, its release."""
-    from autograder import release, scaffold
+    from autograder.authoring import release, scaffold
 
     course = _course(args)
     try:
@@ -60,7 +60,8 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 
 def cmd_release(args: argparse.Namespace) -> int:
-    from autograder import course_check, release, term
+    from autograder.authoring import course_check, release
+    from autograder.term import classroom as term
 
     course = _course(args)
     ids = args.assignment or [a.id for a in course.assignments]
@@ -80,7 +81,8 @@ def cmd_release(args: argparse.Namespace) -> int:
 
 
 def cmd_collect(args: argparse.Namespace) -> int:
-    from autograder import clean, term
+    from autograder.reports import clean
+    from autograder.term import classroom as term
 
     course = _course(args)
     found = term.collect(course, args.assignment or None, args.exchange)
@@ -89,8 +91,8 @@ def cmd_collect(args: argparse.Namespace) -> int:
 
 
 def _preflight(command: str, course: course_config.Course, **kwargs) -> bool:
-    """Check the run's prerequisites (autograder/preflight.py); False, with the message printed, when one is missing."""
-    from autograder import preflight
+    """Check the run's prerequisites (autograder/grading/preflight.py); False, with the message printed, when one is missing."""
+    from autograder.grading import preflight
 
     try:
         report = preflight.check(course, **kwargs)
@@ -111,7 +113,8 @@ def _step_summary(text: str) -> None:
 
 
 def cmd_grade(args: argparse.Namespace) -> int:
-    from autograder import grade, preflight, report
+    from autograder.grading import grade, preflight
+    from autograder.reports import report
 
     course = _course(args)
     if args.all:
@@ -149,7 +152,8 @@ def cmd_grade(args: argparse.Namespace) -> int:
 def _grade_class(args: argparse.Namespace, course) -> int:
     from tqdm.auto import tqdm
 
-    from autograder import clean, term
+    from autograder.reports import clean
+    from autograder.term import classroom as term
 
     try:
         term.shard([], args.shard)
@@ -185,7 +189,7 @@ def _grade_class(args: argparse.Namespace, course) -> int:
         print(f"the grader could not run some tests for {len(pending)} student(s): {', '.join(name[s] for s in sorted(pending))}; "
               "those tests are pending in the gradebook, not zero: fix what their output says, and "
               "`course grade --all` again grades them", file=sys.stderr)
-    from autograder.report import md
+    from autograder.reports.report import md
 
     _step_summary("| student | points |\n|---|---:|\n" + "\n".join(
         f"| {md(name[s])} | {run.records[s]['score']:g} / {run.records[s]['max_score']:g}"
@@ -195,7 +199,8 @@ def _grade_class(args: argparse.Namespace, course) -> int:
 
 
 def cmd_feedback(args: argparse.Namespace) -> int:
-    from autograder import clean, feedback, term
+    from autograder.reports import clean, feedback
+    from autograder.term import classroom as term
 
     course = _course(args)
     out = course.root / "feedback"
@@ -211,7 +216,7 @@ def cmd_feedback(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from autograder import gradebook
+    from autograder.term import gradebook
 
     course = _course(args)
     path = gradebook.export_csv(course, Path(args.to))
@@ -220,7 +225,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_gradescope(args: argparse.Namespace) -> int:
-    from autograder import gradescope
+    from autograder.reports import gradescope
 
     course = _course(args)
     out = gradescope.build(course, Path(args.out), args.assignment)
@@ -230,7 +235,7 @@ def cmd_gradescope(args: argparse.Namespace) -> int:
 
 
 def cmd_template(args: argparse.Namespace) -> int:
-    from autograder import template
+    from autograder.authoring import template
 
     course = _course(args)
     out = template.build(course, Path(args.out))
@@ -243,7 +248,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     import csv
     import tempfile
 
-    from autograder import clean, data, demo, feedback, gradebook, term
+    from autograder import data
+    from autograder.reports import clean, feedback
+    from autograder.term import classroom as term, demo, gradebook
 
     logging.getLogger("traitlets").setLevel(logging.WARNING)
     source = _course(args)
@@ -336,7 +343,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     """Train an assignment's reference network over several seeds and recommend a threshold."""
     from tqdm.auto import tqdm
 
-    from autograder import trained
+    from autograder.grading import trained
 
     course = _course(args)
     try:
@@ -359,7 +366,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
     """Mutation analysis of the hidden tests: how many plausible wrong answers do they catch?"""
     from tqdm.auto import tqdm
 
-    from autograder.audit import report, runner, session
+    from autograder.authoring.audit import report, runner, session
 
     course = _course(args)
     course_file = Path(args.course).resolve() if args.course else course_config.find_course_file()

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 DATA_ROOT_ENV = "COURSE_DATA_ROOT"
 COURSE_FILE_ENV = "COURSE_YAML"
-LOADED_ROOTS: set[str] = set()  # every course root loaded in this process (see autograder/clean.py)
+LOADED_ROOTS: set[str] = set()  # every course root loaded in this process (see autograder/reports/clean.py)
 DATA_CACHE = "cnn-course"  # the per-user default: $XDG_CACHE_HOME/cnn-course/data, or ~/.cache/cnn-course/data
 
 
@@ -52,7 +52,7 @@ class TimeLimits(_Strict):
 class SandboxLimits(_Strict):
     """What one sandbox (a child process and everything it starts) may use, all its processes
     together: enforced by the kernel's control groups where the grader can use them (tmpfs,
-    shared memory and memfds included), else by the grader's memory watchdog (autograder/cgroups.py)."""
+    shared memory and memfds included), else by the grader's memory watchdog (autograder/runtime/cgroups.py)."""
 
     memory_gib: float = Field(3, ge=0.75, le=1024)  # a fresh sandbox, torch imported, holds about 0.36
     # The child that trains a student's network. The chapter's reference network's sandbox peaked at 0.61 GiB
@@ -82,7 +82,7 @@ class CreditRung(_Strict):
 
 
 class TrainingProtocol(_Strict):
-    """How the grader trains a student's network in a training test (autograder/trained.py), and
+    """How the grader trains a student's network in a training test (autograder/grading/trained.py), and
     what test accuracy earns its points. `target` is the class the notebook asks for; the
     reference solution's class of that name is the architecture the weights are judged with."""
 
@@ -125,10 +125,10 @@ class Assignment(_Strict):
     manual: dict[str, float] = {}
     hidden: dict[str, float] = {}
     # Stubs whose code must compute their windows itself: no torch convolution, pooling or unfold
-    # (autograder/policy.py). The notebook's text says so; this list is what the grader enforces.
+    # (autograder/grading/policy.py). The notebook's text says so; this list is what the grader enforces.
     must_implement: list[str] = []
     # Module paths no stub of this assignment may import or name (say, torchvision.models where the
-    # task is to build a ResNet): the policy zeros a stub whose code reaches one (autograder/policy.py).
+    # task is to build a ResNet): the policy zeros a stub whose code reaches one (autograder/grading/policy.py).
     forbidden: list[str] = []
     training: TrainingProtocol | None = None  # the assignment trains a student's network (optional)
 
@@ -258,5 +258,5 @@ def load(path: Path | str | None = None) -> Course:
     except ValidationError as exc:
         raise CourseConfigError(_describe(exc, path)) from None
     root = path.resolve().parent
-    LOADED_ROOTS.add(str(root))  # a grader path: autograder/clean.py keeps it out of every report
+    LOADED_ROOTS.add(str(root))  # a grader path: autograder/reports/clean.py keeps it out of every report
     return course.model_copy(update={"root": root})

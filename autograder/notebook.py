@@ -79,7 +79,7 @@ def read(path: Path | str) -> nbformat.NotebookNode:
     it) is read through intake, never through a link, whatever its name points at by now."""
     if getattr(path, "submission", None) is not None:
         # Imported here: the students' starter repository ships this module without intake.
-        from autograder import intake
+        from autograder.grading import intake
 
         where = intake.inside(path)
     else:

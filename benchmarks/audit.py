@@ -20,8 +20,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 os.environ.setdefault("COURSE_DATA_ROOT", str(ROOT.parent / "shared" / "data"))
 
-from autograder import config, grade  # noqa: E402
-from autograder.audit import runner, session  # noqa: E402
+from autograder import config
+from autograder.grading import grade  # noqa: E402
+from autograder.authoring.audit import runner, session  # noqa: E402
 from corpus.build import write_submission  # noqa: E402
 
 

@@ -38,8 +38,8 @@ def _train_one(folder: str, epochs: int, threads: int, graphs: bool | None) -> t
     import torch
 
     from autograder import config
-    from autograder import trained as lenet
-    from autograder.submission import Submission
+    from autograder.grading import trained as lenet
+    from autograder.grading.submission import Submission
 
     torch.set_num_threads(threads)  # the training child takes the same: the students share the cores
     course = config.load()
@@ -52,7 +52,7 @@ def _train_one(folder: str, epochs: int, threads: int, graphs: bool | None) -> t
 
 
 def _grade_class(folders: list[str], jobs: int, epochs: int, graphs: bool | None) -> tuple[float, list[tuple[float, float]]]:
-    from autograder.term import worker_threads
+    from autograder.term.classroom import worker_threads
 
     start = time.perf_counter()
     with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
@@ -75,7 +75,7 @@ def main() -> None:
     import torch
 
     from autograder import config
-    from autograder import trained as lenet
+    from autograder.grading import trained as lenet
     from corpus.build import write_submission
 
     course = config.load()

@@ -65,7 +65,7 @@ step "machine"
     nproc
     $PY - <<'PY'
 import sys, torch
-from autograder import sandbox
+from autograder.runtime import sandbox
 print("python", sys.version.split()[0], "| torch", torch.__version__, "| cuda", torch.cuda.is_available(),
       torch.cuda.get_device_name() if torch.cuda.is_available() else "")
 print("sandbox mode:", sandbox.mode())

@@ -38,7 +38,7 @@ def timed(argv: list[str], env: dict | None = None, cwd: Path = ROOT) -> float:
 def sandbox_startup(mode: str, repeat: int) -> list[float]:
     sys.path.insert(0, str(ROOT))
     os.environ["COURSE_SANDBOX"] = mode
-    from autograder import sandbox
+    from autograder.runtime import sandbox
 
     sandbox._bwrap_works.cache_clear()
     times = []

@@ -18,7 +18,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from autograder import config, grade  # noqa: E402
+from autograder import config
+from autograder.grading import grade  # noqa: E402
 from corpus.build import corpus_files, write_submission  # noqa: E402
 from sandbox_util import fast_course  # noqa: E402
 

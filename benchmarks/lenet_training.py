@@ -5,7 +5,7 @@ init, SGD, lr, batch size, epochs, full 60k/10k Fashion-MNIST) on the same devic
 
 - textbook: torchvision dataset + DataLoader, `.to(device)` per batch and a per-batch
   accuracy sync, test accuracy after every epoch, as the chapter's `train_ch6` does;
-- grader: autograder.sandboxed.training.fit (dataset on the device as one tensor, no per-batch
+- grader: autograder.runtime.sandboxed.training.fit (dataset on the device as one tensor, no per-batch
   sync), then one prediction pass over the test set;
 - on a GPU, also the grader's loop with each step replayed as a CUDA graph
   (the training section's `cuda_graphs`), whatever course.yaml says, so both are measured.
@@ -32,9 +32,10 @@ from torch import nn
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from autograder import config as course_config  # noqa: E402
-from autograder import content, data  # noqa: E402
-from autograder import trained as lenet  # noqa: E402
-from autograder.sandboxed import training  # noqa: E402
+from autograder import data
+from autograder.grading import content  # noqa: E402
+from autograder.grading import trained as lenet  # noqa: E402
+from autograder.runtime.sandboxed import training  # noqa: E402
 
 AID = "06_lenet"
 ChapterLeNet = content.module(course_config.load(), AID, "oracles").ChapterLeNet

@@ -18,7 +18,9 @@ import nbformat
 import pytest
 import torch
 
-from autograder import grade, report, sandbox
+from autograder.grading import grade
+from autograder.reports import report
+from autograder.runtime import sandbox
 from corpus.build import write_submission
 from sandbox_util import wait_for_no_leftovers
 

@@ -12,9 +12,10 @@ import nbformat
 import pytest
 import yaml
 
-from autograder import config, content
-from autograder.audit import equivalence, runner, session
-from autograder.audit.operators import Mutant
+from autograder import config
+from autograder.grading import content
+from autograder.authoring.audit import equivalence, runner, session
+from autograder.authoring.audit.operators import Mutant
 
 STUB = '''def row_sums(X, scale=1.0):
     """Each row of X summed, times scale."""
@@ -26,7 +27,7 @@ STUB = '''def row_sums(X, scale=1.0):
     ### END SOLUTION
 '''
 
-CHECK = '''from autograder.visible import expect
+CHECK = '''from autograder.student.visible import expect
 X = torch.tensor([[1.0, 2.0], [3.0, 4.0]])
 expect(row_sums, X, expected=torch.tensor([3.0, 7.0]))
 expect(row_sums, X, 0.5, expected=torch.tensor([1.5, 3.5]))
@@ -36,8 +37,8 @@ expect(row_sums, X, 0.5, expected=torch.tensor([1.5, 3.5]))
 HIDDEN = '''
 import torch
 from hypothesis import given
-from autograder import checks
-from autograder.hidden import hidden_test
+from autograder.grading import checks
+from autograder.grading.hidden import hidden_test
 from course_content.shared import strategies as s
 
 STRENGTH = {"strong": False}

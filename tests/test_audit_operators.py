@@ -18,7 +18,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from autograder.audit.operators import FAULT_KINDS, OPERATORS, Mutant, generate
+from autograder.authoring.audit.operators import FAULT_KINDS, OPERATORS, Mutant, generate
 from autograder.notebook import load_cells
 from corpus.build import strip_markers
 
@@ -281,7 +281,7 @@ def test_every_mutant_of_the_chapter_compiles_and_differs(chapter):
 
 _ELSEWHERE = """
 import json, sys
-from autograder.audit.operators import generate
+from autograder.authoring.audit.operators import generate
 stubs = json.load(sys.stdin)
 json.dump([[m.key, m.description] for stub, source in stubs for m in generate(source, stub)], sys.stdout)
 """

@@ -8,7 +8,7 @@ import json
 import nbformat
 import pytest
 
-from autograder import grade
+from autograder.grading import grade
 from corpus.build import answered_notebook, write_submission
 
 A1, A2 = "01_dense_to_conv", "02_convolutions"

@@ -1,5 +1,5 @@
 """Limits per sandbox, not per process: memory (tmpfs, shared memory and memfds included),
-processes and CPU, held by the kernel's control groups (autograder/cgroups.py), and the
+processes and CPU, held by the kernel's control groups (autograder/runtime/cgroups.py), and the
 watchdog that stands in where there are none.
 
 Every child here gets a small limit (512 MiB; a sandbox that has imported torch holds about
@@ -19,8 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from autograder import cgroups, config, sandbox
-from autograder.sandbox import Child, ChildDied, Limits
+from autograder import config
+from autograder.runtime import cgroups, sandbox
+from autograder.runtime.sandbox import Child, ChildDied, Limits
 from sandbox_util import wait_for_no_leftovers
 
 MiB, GiB = 1024**2, 1024**3
@@ -340,7 +341,7 @@ def no_cgroups(monkeypatch):
 def test_without_control_groups_the_watchdog_holds_the_tree(folder, any_mode, no_cgroups, capsys, caplog):
     """COURSE_CGROUPS=none: the parent's watchdog sums the tree's own memory (a fork's shared pages
     once) and kills three processes of 400 MiB each under a 1 GiB limit; the warning comes once."""
-    with caplog.at_level(logging.WARNING, logger="autograder.cgroups"):
+    with caplog.at_level(logging.WARNING, logger="autograder.runtime.cgroups"):
         with Child(folder, Limits(memory_bytes=GiB, address_space=None)) as child:
             assert child._group is None
             load(child, ATTACKS["three_processes"])
@@ -438,7 +439,7 @@ def test_course_limits_default_and_reach_the_sandbox(course):
 def test_course_limits_are_read_and_bad_values_named(tmp_path, root, monkeypatch):
     import yaml
 
-    from autograder import trained as lenet
+    from autograder.grading import trained as lenet
 
     raw = yaml.safe_load((root / "course.yaml").read_text())
 

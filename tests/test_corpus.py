@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder import grade
+from autograder.grading import grade
 from corpus.build import corpus_cells, corpus_files, stub_assignment, target_of, write_submission
 
 CORRECT = corpus_files("correct")

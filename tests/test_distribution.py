@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder import gradescope, template
+from autograder.authoring import template
+from autograder.reports import gradescope
 
 ROOT = Path(__file__).resolve().parent.parent
 STUDENTS = ROOT / "examples" / "students"
@@ -40,7 +41,7 @@ def test_the_zip_holds_what_gradescope_runs_and_is_executable(tmp_path, course):
     with zipfile.ZipFile(gradescope.build(course, tmp_path / "a.zip")) as z:
         names = set(z.namelist())
         modes = {i.filename: i.external_attr >> 16 for i in z.infolist()}
-    assert {"setup.sh", "run_autograder", "course.yaml", "autograder/grade.py", f"solutions/{AID}/{NB}"} <= names
+    assert {"setup.sh", "run_autograder", "course.yaml", "autograder/grading/grade.py", f"solutions/{AID}/{NB}"} <= names
     assert modes["run_autograder"] & 0o111 and modes["setup.sh"] & 0o111
     assert not [n for n in names if "__pycache__" in n or ".hypothesis" in n]
 
@@ -79,15 +80,16 @@ def test_the_template_holds_no_solutions_and_no_hidden_tests(tmp_path, course):
 def test_the_leak_check_catches_a_solution_and_a_hidden_test(tmp_path, course):
     out = template.build(course, tmp_path / "starter")
     shutil.copy(ROOT / "solutions" / AID / NB, out / "assignments" / AID / NB)
-    (out / "notes.py").write_text("# see autograder/hidden: corr2d_matches_torch\n")
+    (out / "notes.py").write_text("# see autograder/grading/hidden: corr2d_matches_torch\n")
     problems = template.leaks(course, out)
     assert any(p.startswith(f"assignments/{AID}/{NB}: solution line") for p in problems)
     assert any("names hidden test corr2d_matches_torch" in p for p in problems)
     # Nothing but what the template ships: grader modules, course content and stray files are named.
-    shutil.copy(ROOT / "autograder" / "grade.py", out / "autograder" / "grade.py")
+    (out / "autograder" / "grading").mkdir()
+    shutil.copy(ROOT / "autograder" / "grading" / "grade.py", out / "autograder" / "grading" / "grade.py")
     shutil.copy(ROOT / "solutions" / AID / "hidden.py", out / "assignments" / AID / "hidden.py")
     extra = template.unexpected_files(course, out)
-    assert {p.split(":")[0] for p in extra} == {"notes.py", "autograder/grade.py", f"assignments/{AID}/hidden.py"}
+    assert {p.split(":")[0] for p in extra} == {"notes.py", "autograder/grading/grade.py", f"assignments/{AID}/hidden.py"}
 
 
 def test_the_template_self_checks_a_students_work(tmp_path, course):
@@ -98,16 +100,17 @@ def test_the_template_self_checks_a_students_work(tmp_path, course):
     proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "assignments/", "--junitxml=s.xml"],
                           cwd=out, env=env, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 1, proc.stdout[-2000:]
-    summary = subprocess.run([sys.executable, "-m", "autograder.selfcheck_summary", "s.xml"], cwd=out, env=env,
+    summary = subprocess.run([sys.executable, "-m", "autograder.student.selfcheck_summary", "s.xml"], cwd=out, env=env,
                              capture_output=True, text=True, check=True).stdout
     released = [c for c in course.assignment(AID).checks]
     for check in released:
         assert f"| {check} | pass |" in summary
     assert "not implemented yet" in summary and "| check_corr2d_example | pass |" in summary
     # The package it imports is the template's own, not the grader's.
-    where = subprocess.run([sys.executable, "-c", "import autograder, os; print(os.listdir(os.path.dirname(autograder.__file__)))"],
-                           cwd=out, env=env, capture_output=True, text=True, check=True).stdout
-    assert "hidden" not in where and "selfcheck.py" in where
+    walk = ("import autograder, os; r = os.path.dirname(autograder.__file__); "
+            "print('\\n'.join(os.path.relpath(os.path.join(d, f), r) for d, _, fs in os.walk(r) for f in fs if f.endswith('.py')))")
+    where = subprocess.run([sys.executable, "-c", walk], cwd=out, env=env, capture_output=True, text=True, check=True).stdout
+    assert set(where.split()) == {*template.MODULES, "student/selfcheck_summary.py"}, where
 
 
 @pytest.mark.parametrize("spec", ["0/2", "3/2", "x"])

@@ -11,7 +11,9 @@ import nbformat
 import pytest
 import yaml
 
-from autograder import cli, config, content, course_check, grade, hidden, notebook
+from autograder import cli, config, notebook
+from autograder.authoring import course_check
+from autograder.grading import content, grade, hidden
 from test_selfcheck import run_pytest
 
 def _course_names(course) -> set[str]:
@@ -219,7 +221,7 @@ def test_a_course_probe_is_shipped_into_the_sandbox_and_answers_a_hidden_test(co
     folder = copy / "solutions" / "09_demo"
     (folder / "probes.py").write_text(PROBE)
     (folder / "hidden.py").write_text((folder / "hidden.py").read_text().replace(
-        "from autograder import checks", "import torch\n\nfrom autograder import checks").replace(
+        "from autograder.grading import checks", "import torch\n\nfrom autograder.grading import checks").replace(
         "\n# ------------------------------------------------------------------ promises", PROBE_TEST +
         "\n# ------------------------------------------------------------------ promises"))
     text = (copy / "course.yaml").read_text()
@@ -238,6 +240,6 @@ def test_a_course_probe_is_shipped_into_the_sandbox_and_answers_a_hidden_test(co
     probe = next(t for t in result.tests if t.name == "double_through_a_course_probe")
     assert probe.score == 1.0 and not probe.grader_error, probe.output
     # A probe that reaches for the grader is refused by `course check`, before it could run anywhere.
-    (folder / "probes.py").write_text("from autograder import oracles\n" + PROBE)
+    (folder / "probes.py").write_text("from autograder.grading import oracles\n" + PROBE)
     content._unload()
     assert any("probes.py" in p and "autograder" in p for p in course_check.check(course))

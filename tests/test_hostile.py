@@ -20,7 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder import hidden, grade, sandbox
+from autograder.grading import grade, hidden
+from autograder.runtime import sandbox
 from corpus.build import ROOT, corpus_files, write_submission
 from sandbox_util import Listener, fast_course, snapshot, wait_for_no_leftovers
 

@@ -10,9 +10,12 @@ from __future__ import annotations
 import pytest
 import torch
 
-from autograder import config, content, feedback, grade, report, sandbox
-from autograder import trained as lenet
-from autograder.sandboxed import training
+from autograder import config
+from autograder.grading import content, grade
+from autograder.reports import feedback, report
+from autograder.runtime import sandbox
+from autograder.grading import trained as lenet
+from autograder.runtime.sandboxed import training
 from corpus.build import write_submission
 from sandbox_util import wait_for_no_leftovers
 
@@ -211,7 +214,7 @@ def test_a_gpu_the_sandbox_cannot_use_falls_back_to_the_cpu(tmp_path, course, mo
     """On a GPU machine the training child gets the device nodes; should CUDA still not work inside
     the sandbox, a correct student is trained on the CPU (and the instructor warned), not failed.
     Here the parent is told there is a GPU, and the child, on a machine without one, finds none."""
-    from autograder.submission import Submission
+    from autograder.grading.submission import Submission
 
     if torch.cuda.is_available():
         pytest.skip("a real GPU is present: the fallback cannot be provoked this way")
@@ -342,7 +345,7 @@ def test_on_a_gpu_the_sandboxed_child_trains_on_cuda(tmp_path, course, monkeypat
     """Issue 4's GPU promise, for real: inside bubblewrap, as an unprivileged uid, with the device
     nodes bound in and no address-space limit, the child trains on CUDA (no CPU fallback) with
     the course's full protocol, and the student passes."""
-    from autograder.submission import Submission
+    from autograder.grading.submission import Submission
 
     if sandbox.mode() != "bwrap":
         pytest.skip("bubblewrap cannot start here: the sandbox would not be what is being tested")
@@ -361,7 +364,7 @@ def test_on_a_gpu_the_sandboxed_child_trains_on_cuda(tmp_path, course, monkeypat
 def test_a_lenet_past_its_gpu_share_is_told_so_on_a_gpu(tmp_path, course):
     """One student's runaway allocation meets torch's per-process cap in its own child, with a
     message in the student's terms, before any other student on the GPU runs short."""
-    from autograder.submission import Submission
+    from autograder.grading.submission import Submission
 
     greedy = CONSTANT.replace("return self.out(torch.ones(X.shape[0], 1))",
                               f"torch.empty({int(1.5 * course.limits.gpu_memory_gib * 1024**3) // 4}, device=X.device)\n"

@@ -4,7 +4,7 @@ A notebook, an assignment folder or a student's folder that is a symbolic link (
 to a classmate's work), or a notebook hard-linked to another file, scores zero for its
 assignment with a note naming it, and the rest is graded as usual. Nothing a link points to is
 read, scored, fingerprinted, copied into autograded/, written into feedback, or collected into
-submitted/ (autograder/intake.py).
+submitted/ (autograder/grading/intake.py).
 """
 
 from __future__ import annotations
@@ -20,8 +20,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder import demo, feedback, grade, gradebook, intake, notebook, term
-from autograder.submission import find_notebooks
+from autograder import notebook
+from autograder.grading import grade, intake
+from autograder.reports import feedback
+from autograder.term import classroom as term, demo, gradebook
+from autograder.grading.submission import find_notebooks
 from corpus.build import write_submission
 
 LINK = "is a symbolic link; a submission must hold its own files, not links to them"

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder import sandbox
+from autograder.runtime import sandbox
 from corpus.build import CORPUS, write_submission
 
 AID = "02_convolutions"

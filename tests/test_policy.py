@@ -9,7 +9,8 @@ from __future__ import annotations
 import nbformat
 import pytest
 
-from autograder import hidden, notebook, policy
+from autograder import notebook
+from autograder.grading import hidden, policy
 from corpus.build import answered_notebook, corpus_files, stub_assignment, target_of
 
 
@@ -153,7 +154,7 @@ def test_a_forbidden_module_is_charged_to_the_stub_that_reaches_it(course, tmp_p
 
 
 def test_a_forbidden_module_zeros_its_stub_when_graded_and_nothing_else(course, tmp_path):
-    from autograder import grade
+    from autograder.grading import grade
     from corpus.build import write_submission
 
     stub, _, cell = FORBIDDEN_CASES["subclass_of_from_import"]

@@ -10,7 +10,9 @@ from urllib.error import URLError
 
 import pytest
 
-from autograder import cli, config, data, preflight, sandbox
+from autograder import cli, config, data
+from autograder.grading import preflight
+from autograder.runtime import sandbox
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -31,7 +33,7 @@ def no_data(tmp_path, monkeypatch):
 
 def test_demo_offline_on_a_fresh_machine_stops_with_one_clear_message(no_data, monkeypatch, capsys):
     """The README's first command, offline, without the data: exit 2, say what to do, grade no one."""
-    from autograder import demo, term
+    from autograder.term import classroom as term, demo
 
     def never(*a, **k):
         raise AssertionError("the demo went on without its data")
@@ -54,7 +56,7 @@ def test_demo_without_training_needs_no_data(no_data):
 
 
 def test_grade_all_without_data_grades_no_one(no_data, tmp_path, course, capsys):
-    from autograder import demo, gradebook, term
+    from autograder.term import classroom as term, demo, gradebook
     from corpus.build import write_submission
 
     t = demo.make_course(course, tmp_path / "course")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from autograder import hidden, notebook, promises
+from autograder import notebook
+from autograder.grading import hidden, promises
 
 
 def _assignments():

@@ -7,7 +7,8 @@ import re
 
 import pytest
 
-from autograder import config, release
+from autograder import config
+from autograder.authoring import release
 from autograder.notebook import load_cells
 from conftest import ROOT
 

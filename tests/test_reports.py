@@ -18,9 +18,11 @@ from xml.etree import ElementTree as ET
 
 import pytest
 
-from autograder import clean, config, data, feedback, grade, report
-from autograder.grade import SubmissionResult
-from autograder.grade import TestResult as Scored
+from autograder import config, data
+from autograder.grading import grade
+from autograder.reports import clean, feedback, report
+from autograder.grading.grade import SubmissionResult
+from autograder.grading.grade import TestResult as Scored
 
 ROOT = Path(__file__).resolve().parent.parent
 A1 = "01_dense_to_conv"
@@ -169,7 +171,7 @@ def test_host_paths_never_reach_a_report(tmp_path, course, monkeypatch):
 
 
 def test_csv_export_holds_no_control_characters(tmp_path, course):
-    from autograder import demo, gradebook
+    from autograder.term import demo, gradebook
 
     t = demo.make_course(course, tmp_path / "course")
     gradebook.sync(t.course, [A1])
@@ -186,7 +188,7 @@ def test_csv_export_holds_no_control_characters(tmp_path, course):
 
 
 def test_graderunavailable_in_a_hidden_test_is_a_grader_error_not_a_zero():
-    from autograder import hidden
+    from autograder.grading import hidden
 
     def needs_data(student):
         raise data.DataUnavailable(data.missing_message("/nowhere"))
@@ -199,7 +201,7 @@ def test_graderunavailable_in_a_hidden_test_is_a_grader_error_not_a_zero():
 
 
 def test_missing_data_stops_training_in_the_parent_before_any_child(tmp_path, course, monkeypatch):
-    from autograder import trained as lenet
+    from autograder.grading import trained as lenet
 
     class NoChild:
         def dedicated_child(self, *a, **k):
@@ -263,7 +265,8 @@ def test_a_grader_error_is_pending_in_the_gradebook_and_regraded_next_run(course
     zero), `course grade --all` exits 3, and the next run grades that student again and stores it."""
     from nbgrader.api import Gradebook
 
-    from autograder import cli, demo, gradebook, term
+    from autograder import cli
+    from autograder.term import classroom as term, demo, gradebook
     from corpus.build import write_submission
 
     t = demo.make_course(course, tmp_path / "course")

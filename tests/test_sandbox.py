@@ -21,8 +21,9 @@ from pathlib import Path
 
 import pytest
 
-from autograder import grade, sandbox
-from autograder.sandbox import Child, ChildDied, ChildTimeout, Limits
+from autograder.grading import grade
+from autograder.runtime import sandbox
+from autograder.runtime.sandbox import Child, ChildDied, ChildTimeout, Limits
 from corpus.build import ROOT, write_submission
 from sandbox_util import Listener, fast_course, leftover_processes, wait_for_no_leftovers
 
@@ -285,7 +286,7 @@ def test_sandbox_dies_with_the_grader(folder, bwrap_mode, tmp_path):
     script.write_text(textwrap.dedent(f"""
         import sys, time
         sys.path.insert(0, {str(ROOT)!r})
-        from autograder.sandbox import Child
+        from autograder.runtime.sandbox import Child
         child = Child({str(folder)!r}).start()
         child.send({{"op": "load", "ns": "t", "cells": [[0, "import os\\nfor _ in range(5):\\n    os.fork()"]]}})
         print("started", flush=True)
@@ -468,7 +469,7 @@ def no_bwrap(monkeypatch):
 
 def test_missing_bwrap_warns_loudly_and_falls_back(no_bwrap, monkeypatch, capsys, caplog, tmp_path):
     monkeypatch.delenv(sandbox.SANDBOX_ENV, raising=False)
-    with caplog.at_level(logging.WARNING, logger="autograder.sandbox"):
+    with caplog.at_level(logging.WARNING, logger="autograder.runtime.sandbox"):
         assert sandbox.mode() == "rlimits"
         assert sandbox.mode() == "rlimits"
     err = capsys.readouterr().err

@@ -19,7 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder import demo, feedback, gradebook, term
+from autograder.reports import feedback
+from autograder.term import classroom as term, demo, gradebook
 from sandbox_util import wait_for_no_leftovers
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -145,7 +146,8 @@ def test_a_student_the_grader_chokes_on_costs_nobody_else(course, tmp_path, monk
     the exit status says the grader failed, and the next run retries only that student."""
     from corpus.build import write_submission
 
-    from autograder import cli, grade
+    from autograder import cli
+    from autograder.grading import grade
 
     t = demo.make_course(course, tmp_path / "course")
     aid = "01_dense_to_conv"

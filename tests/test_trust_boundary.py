@@ -56,9 +56,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from autograder import config, content, grade, notebook
-from autograder import trained as lenet
-from autograder.sandboxed import training
+from autograder import config, notebook
+from autograder.grading import content, grade
+from autograder.grading import trained as lenet
+from autograder.runtime.sandboxed import training
 from corpus.build import (EXTRA_CELL, answered_notebook, corpus_cells, corpus_files, stub_assignment, target_of,
                           write_submission)
 
@@ -439,7 +440,7 @@ def test_reference_submissions_draw_no_note(tmp_path, course):
 
 
 def test_the_sandboxed_runtime_imports_nothing_of_the_trusted_side():
-    """The layout is the boundary: autograder/sandboxed/ runs beside student code and may import only
+    """The layout is the boundary: autograder/runtime/sandboxed/ runs beside student code and may import only
     the standard library, torch, safetensors and its own modules (it is copied flat into the jail)."""
     import ast
     import sys

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from autograder.sandboxed import wire
+from autograder.runtime.sandboxed import wire
 
 
 def roundtrip(obj):

@@ -6,10 +6,10 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autograder import checks, promises
+from autograder.grading import checks, promises
 from course_content.shared import oracles
 from course_content.shared import strategies as s
-from autograder.hidden import Student, hidden_test
+from autograder.grading.hidden import Student, hidden_test
 
 A = promises.here(__name__)  # this folder's assignment id
 
@@ -396,8 +396,8 @@ promises.no_promise(A, "learn_kernel", "dtype", "the text names no dtype for the
                     "as the chapter does")
 promises.no_promise(A, "learn_kernel", "inputs unchanged", "the text does not promise that X and Y are left alone")
 
-# Mutants `course audit` generates that the task's text allows (autograder/audit/explained.py).
-from autograder.audit import explained  # noqa: E402
+# Mutants `course audit` generates that the task's text allows (autograder/authoring/audit/explained.py).
+from autograder.authoring.audit import explained  # noqa: E402
 
 explained.equivalent(A, "corr2d", "dtype=X.dtype -> dtype=torch.float32", (
     "allowed by the task, which promises no dtype for corr2d's result: the chapter's own corr2d returns float32 for a "

@@ -1,7 +1,7 @@
 """The grader's own corr2d and Conv2D, served to later stubs while those are graded.
 
 Plain torch, not the solutions, and never shipped to the sandbox: the child gets a proxy per
-name and the parent answers each use (autograder/help.py says why that cannot answer the stub
+name and the parent answers each use (autograder/grading/help.py says why that cannot answer the stub
 under test).
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from autograder.help import stand_in
+from autograder.grading.help import stand_in
 
 
 def _small_ints(*values: object) -> None:

@@ -7,10 +7,10 @@ import torch.nn.functional as F
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autograder import checks, promises
+from autograder.grading import checks, promises
 from course_content.shared import oracles
 from course_content.shared import strategies as s
-from autograder.hidden import Student, hidden_test
+from autograder.grading.hidden import Student, hidden_test
 
 A = promises.here(__name__)  # this folder's assignment id
 

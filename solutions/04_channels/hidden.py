@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from hypothesis import given
 
-from autograder import checks, promises
+from autograder.grading import checks, promises
 from course_content.shared import oracles
 from course_content.shared import strategies as s
-from autograder.hidden import Student, hidden_test
-from autograder.submission import StubError
+from autograder.grading.hidden import Student, hidden_test
+from autograder.grading.submission import StubError
 
 A = promises.here(__name__)  # this folder's assignment id
 MULTI_IN_STAND_INS = ("corr2d",)
@@ -197,5 +197,5 @@ promises.no_promise(A, "corr2d_multi_in_out_1x1", "defaults", _NO_DEFAULTS)
 promises.no_promise(A, "corr2d_multi_in_out_1x1", "initial values", _NO_STATE)
 promises.promise(A, "corr2d_multi_in_out_1x1", "values", "do not loop over pixels or channels",
                  untestable="how the product is computed cannot be seen from its values (a loop gives the same numbers); "
-                 "reaching F.conv2d (directly or through the notebook's corr2d) is refused by autograder.policy, not by a "
+                 "reaching F.conv2d (directly or through the notebook's corr2d) is refused by autograder.grading.policy, not by a "
                  "hidden test")

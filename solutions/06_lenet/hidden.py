@@ -16,12 +16,12 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 from torch import nn
 
-from autograder import checks
+from autograder.grading import checks
 from course_content.shared import strategies as s
-from autograder import promises
-from autograder.hidden import Student, Verdict, hidden_test
-from autograder.submission import StubError
-from autograder.visible import show
+from autograder.grading import promises
+from autograder.grading.hidden import Student, Verdict, hidden_test
+from autograder.grading.submission import StubError
+from autograder.student.visible import show
 
 A = promises.here(__name__)  # this folder's assignment id
 
@@ -637,7 +637,7 @@ def evaluate_accuracy_devices(student: Student):
 def lenet_trains_on_fashion_mnist(student: Student) -> Verdict:
     """The big one: the grader trains the student's LeNet with its own protocol (course.yaml) in a
     dedicated sandbox and scores test accuracy here, against labels the sandbox never saw."""
-    from autograder import trained as training_test
+    from autograder.grading import trained as training_test
 
     course = student.course
     trained = training_test.train_student(student.submission, A, course)
@@ -659,7 +659,7 @@ def lenet_trains_on_fashion_mnist(student: Student) -> Verdict:
 
 
 # ------------------------------------------------------------------ promises
-# Every clause of each task's text, and the hidden tests that keep it (autograder/promises.py).
+# Every clause of each task's text, and the hidden tests that keep it (autograder/grading/promises.py).
 
 P, NO = promises.promise, promises.no_promise
 # LeNet
@@ -752,9 +752,9 @@ NO(A, "evaluate_accuracy", "shapes", "the result is a number")
 NO(A, "evaluate_accuracy", "inputs unchanged", "the text puts the net in eval mode on purpose, and says nothing about the batches")
 
 # Mutants `course audit` generates that behave like the reference on a grader with one device
-# (autograder/audit/explained.py): every tensor already lives on the CPU, where moving it, or
+# (autograder/authoring/audit/explained.py): every tensor already lives on the CPU, where moving it, or
 # not, or to `None`, changes nothing. A GPU grader could tell them apart.
-from autograder.audit import explained  # noqa: E402
+from autograder.authoring.audit import explained  # noqa: E402
 
 _ONE_DEVICE = ("with one device (the CPU) every tensor is already where it must be: moving X and y, or working out "
                "the device, changes nothing; only a second device could tell this apart")

@@ -14,11 +14,11 @@ import torch.nn.functional as F
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from autograder import checks
+from autograder.grading import checks
 from course_content.shared import strategies as s
-from autograder import promises
-from autograder.hidden import Student, hidden_test
-from autograder.visible import show
+from autograder.grading import promises
+from autograder.grading.hidden import Student, hidden_test
+from autograder.student.visible import show
 
 A = promises.here(__name__)  # this folder's assignment id
 
@@ -653,7 +653,7 @@ def receptive_field_formula(student: Student, k, layers):
 
 
 # ------------------------------------------------------------------ promises
-# Every clause of each task's text, and the hidden tests that keep it (autograder/promises.py).
+# Every clause of each task's text, and the hidden tests that keep it (autograder/grading/promises.py).
 
 P, NO = promises.promise, promises.no_promise
 

@@ -13,9 +13,9 @@ import torch
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from autograder import checks, promises
-from autograder import hidden
-from autograder.hidden import Student, hidden_test
+from autograder.grading import checks, promises
+from autograder.grading import hidden
+from autograder.grading.hidden import Student, hidden_test
 
 from . import oracles
 
@@ -533,7 +533,7 @@ def modern_cnn_eval_mode(student: Student):
 
 
 # ------------------------------------------------------------------ promises
-# Every clause of each task's text, and the hidden tests that keep it (autograder/promises.py).
+# Every clause of each task's text, and the hidden tests that keep it (autograder/grading/promises.py).
 P, NO = promises.promise, promises.no_promise
 
 # Bottleneck
@@ -622,7 +622,7 @@ NO(A, "ModernCNN", "dtype", "the text names no dtype (the tests ask for floating
 
 # ModernCNN's probe builds the net with the grader's Bottleneck, described as data, in the student's
 # process: those tests must come after every Bottleneck test, so that the description, which the
-# child could keep, reaches it only once Bottleneck has been graded (the rule autograder/help.py
+# child could keep, reaches it only once Bottleneck has been graded (the rule autograder/grading/help.py
 # keeps for stand-ins; the grader runs an assignment's tests in the order they are declared).
 _ORDER = [t.stubs for t in hidden.registered(A).values()]
 assert max(i for i, s in enumerate(_ORDER) if "Bottleneck" in s) < min(i for i, s in enumerate(_ORDER) if "ModernCNN" in s), \

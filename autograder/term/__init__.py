@@ -1,0 +1,1 @@
+"""A term: release and collect through nbgrader's exchange, grade a class, fill the gradebook."""
