@@ -73,7 +73,7 @@ def test_the_template_holds_no_solutions_and_no_hidden_tests(tmp_path, course):
     assert template.leaks(course, out) == [] and template.unexpected_files(course, out) == []
     assert {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()} == template.shipped(course)
     assert (out / ".github" / "workflows" / "selfcheck.yml").is_file()
-    assert not (out / "solutions").exists() and not (out / "autograder" / "hidden").exists()
+    assert not (out / "solutions").exists() and not (out / "autograder" / "grading").exists()
     assert "hidden" not in (out / "course.yaml").read_text()
 
 

@@ -143,7 +143,7 @@ def test_each_child_gets_its_own_uid_and_process_limit(folder, bwrap_mode):
 
 @needs_bwrap
 def test_child_cannot_see_the_repository_or_the_solutions(folder, bwrap_mode, course):
-    secrets = [ROOT / "course.yaml", ROOT / "autograder", ROOT / "autograder" / "hidden", ROOT / "tests",
+    secrets = [ROOT / "course.yaml", ROOT / "autograder", ROOT / "autograder" / "grading" / "hidden", ROOT / "tests",
                course.solutions_dir, ROOT / "solutions", ROOT / ".git", Path(sandbox.__file__)]
     info = probe(folder, f"""
         import os

@@ -445,7 +445,7 @@ def test_the_sandboxed_runtime_imports_nothing_of_the_trusted_side():
     import ast
     import sys
 
-    folder = Path(__file__).resolve().parent.parent / "autograder" / "sandboxed"
+    folder = Path(__file__).resolve().parent.parent / "autograder" / "runtime" / "sandboxed"
     own = {p.stem for p in folder.glob("*.py")}
     allowed = {"torch", "safetensors", "numpy", "__future__"} | own | set(sys.stdlib_module_names)
     for path in folder.glob("*.py"):

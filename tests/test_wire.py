@@ -106,3 +106,57 @@ def test_hostile_repr_does_not_break_encoding():
             raise RuntimeError("no")
 
     assert isinstance(roundtrip(Loud()), wire.Foreign)
+
+
+def _nested(depth: int, leaf=1):
+    value = leaf
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+@pytest.mark.parametrize("bad, said", [
+    ({1, 2}, "set"),
+    (np.float32(1.5), "numpy.float32"),
+    (object(), "object"),
+    ([0] * (wire.MAX_ITEMS + 1), "items"),
+    (_nested(wire.QUESTION_DEPTH + 1), "levels deep"),
+])
+def test_a_question_the_grader_cannot_send_as_asked_is_refused_before_it_is_sent(bad, said):
+    """The parent's questions are never squeezed to fit: the test would grade against a question it never asked."""
+    with pytest.raises(wire.WireError, match=said):
+        wire.frame({"op": "call", "args": [bad]}, layout=True)
+    wire.frame({"op": "call", "args": [bad]})  # an answer (the child's side) is squeezed and reported instead
+
+
+def test_the_childs_placeholders_may_go_back_to_it_as_placeholders():
+    answer = roundtrip({"result": [{1, 2}, np.float16(2), np.ones(2)]})["result"]
+    assert [type(v) for v in answer] == [wire.Foreign, wire.Foreign, wire.ArrayLike]
+    back = wire.decode(wire.encode({"op": "call", "args": [answer]}, layout=True), layout=True)["args"][0]
+    assert [type(v) for v in back] == [wire.Foreign] * 3 and back[0].type_name == "set"
+    assert back[2].type_name == "numpy.ndarray"
+
+
+def test_a_question_may_carry_the_deepest_answer_an_honest_child_sends():
+    answer = roundtrip({"result": _nested(50)})["result"]  # cut at MAX_DEPTH by the child's encoder
+    wire.decode(wire.encode({"op": "call", "args": [[answer]]}, layout=True), layout=True)
+
+
+def _raw(tree) -> bytes:
+    import json
+    import struct
+    header = json.dumps(tree).encode()
+    return struct.pack("<II", len(header), 0) + header
+
+
+@pytest.mark.parametrize("tree", [
+    list(range(wire.MAX_ITEMS + 1)),
+    {"__tuple__": list(range(wire.MAX_ITEMS + 1))},
+    {"__dict__": [[str(i), i] for i in range(wire.MAX_ITEMS + 1)]},
+    _nested(wire.MAX_DEPTH + 3),
+    {"__tuple__": 5},
+])
+def test_a_frame_no_honest_sender_writes_is_refused(tree):
+    """The child's encoder never writes these; a hand-made frame that does is garbled, not data."""
+    with pytest.raises(wire.WireError):
+        wire.decode(_raw(tree))

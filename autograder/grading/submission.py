@@ -22,6 +22,7 @@ from autograder.grading import content, help
 from autograder.grading import intake
 from autograder import notebook
 from autograder.runtime.sandbox import DEFAULT_REPLY_BYTES, Child, ChildDied, ChildTimeout, Limits
+from autograder.runtime.sandboxed import wire
 
 RUNNABLE_ROLES = ("stub", "code")
 
@@ -333,7 +334,12 @@ class Submission:
             while True:
                 reply = child.events(self._left(max(deadline - time.monotonic(), 0.01)), "the call")
                 if reply.get("event") == "help" and helper.calls <= help.MAX_CALLS:
-                    child.send(helper.answer(reply), self._left(max(deadline - time.monotonic(), 0.01)))
+                    answer = helper.answer(reply)
+                    try:
+                        child.send(answer, self._left(max(deadline - time.monotonic(), 0.01)))
+                    except wire.WireError as exc:  # built from the student's arguments: their failure to see
+                        child.send({"ok": False, "error": f"the grader's stand-in cannot answer that ({exc})"[:500]},
+                                   self._left(max(deadline - time.monotonic(), 0.01)))
                     continue
                 if "event" not in reply:
                     if reply.get("rid") != self._rid:  # a reply forged from inside, or meant for another call

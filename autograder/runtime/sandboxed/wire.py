@@ -14,6 +14,16 @@ strides is a few bytes on the wire and any size once materialized.
 `torch.Size` stays a `torch.Size` (a student may be handed `X.shape[-2:]`); tuples stay
 tuples, lists lists, ints ints.
 
+The two directions differ in what a value that does not fit means. The child's answers are
+squeezed to fit (a foreign object becomes a `Foreign` placeholder, long lists are cut, deep
+nesting ends in a placeholder): what the student returned is reported, never trusted. The
+parent's questions are the grader's own (`layout=True`): one that does not fit raises
+`WireError` before a byte is written, since a question silently changed on the way would
+grade the student against something the test never asked. Placeholders that came from the
+child may go back to it as they are. A reader refuses frames no honest sender writes: longer
+lists or deeper nesting than these limits allow (the parent's questions may nest an answer a
+few levels deeper, QUESTION_DEPTH).
+
 This module is imported on both sides and must only need the standard library, torch
 and safetensors.
 """
@@ -32,6 +42,7 @@ from safetensors.torch import save as st_save
 MAX_FRAME = 256 * 1024 * 1024
 MAX_DEPTH = 8
 MAX_ITEMS = 10_000
+QUESTION_DEPTH = MAX_DEPTH + 4  # a question may carry an answer (at most MAX_DEPTH + 1 deep) inside args
 
 
 class WireError(ValueError):
@@ -97,13 +108,18 @@ def _viewed(base: torch.Tensor, node: dict) -> torch.Tensor:
 
 
 def _encode(obj: Any, tensors: dict[str, torch.Tensor], depth: int, layout: bool = False) -> Any:
-    if depth > MAX_DEPTH:
+    strict = layout  # the parent's question: what does not fit is the grader's bug, not a value to squeeze
+    if depth > (QUESTION_DEPTH if strict else MAX_DEPTH):
+        if strict:
+            raise WireError(f"the grader's question is nested more than {QUESTION_DEPTH} levels deep")
         return {"__foreign__": "nesting too deep", "repr": ""}
     t = type(obj)
     if obj is None or t in (bool, int, str):
         return obj
     if t is float:
         return {"__float__": repr(obj)}  # keeps nan/inf exact
+    if t is Foreign or t is ArrayLike:  # the child's own placeholders, going back as placeholders
+        return {"__foreign__": obj.type_name, "repr": (obj.text if t is Foreign else repr(obj))[:200]}
     if isinstance(obj, torch.Tensor) or type_name(obj) == "numpy.ndarray":
         key = f"t{len(tensors)}"
         tensor = obj if isinstance(obj, torch.Tensor) else torch.from_numpy(obj.copy())
@@ -115,11 +131,15 @@ def _encode(obj: Any, tensors: dict[str, torch.Tensor], depth: int, layout: bool
         return {"__tensor__": key, "type": name}
     if t is torch.Size:
         return {"__size__": [int(n) for n in obj]}
+    if t in (list, tuple, dict) and strict and len(obj) > MAX_ITEMS:
+        raise WireError(f"the grader's question holds a {t.__name__} of {len(obj)} items (at most {MAX_ITEMS} cross)")
     if t in (list, tuple):
         items = [_encode(x, tensors, depth + 1, layout) for x in list(obj)[:MAX_ITEMS]]
         return items if t is list else {"__tuple__": items}
     if t is dict:
         return {"__dict__": [[str(k), _encode(v, tensors, depth + 1, layout)] for k, v in list(obj.items())[:MAX_ITEMS]]}
+    if strict:
+        raise WireError(f"the grader's question holds a {type_name(obj)}, which is not plain data")
     # numpy scalars and other numbers: report the type, keep the value.
     if hasattr(obj, "item") and type(obj).__module__ == "numpy":
         return {"__numpy_scalar__": type_name(obj), "value": _encode(obj.item(), tensors, depth + 1)}
@@ -139,11 +159,14 @@ def encode(obj: Any, layout: bool = False) -> bytes:
     return struct.pack("<II", len(header), len(blob)) + header + blob
 
 
-def _decode(node: Any, tensors: dict[str, torch.Tensor], layout: bool = False) -> Any:
+def _decode(node: Any, tensors: dict[str, torch.Tensor], layout: bool = False, depth: int = 0) -> Any:
     if node is None or type(node) in (bool, int, str):
         return node
+    # Depth counted as the encoder counts it; a placeholder for "too deep" sits one level below MAX_DEPTH.
+    if depth > (QUESTION_DEPTH if layout else MAX_DEPTH + 1):
+        raise WireError("nested deeper than any sender may write")
     if type(node) is list:
-        return [_decode(x, tensors, layout) for x in node]
+        return [_decode(x, tensors, layout, depth + 1) for x in _items(node)]
     if type(node) is not dict:
         raise WireError(f"unexpected JSON node {type(node).__name__}")
     if "__float__" in node:
@@ -164,14 +187,22 @@ def _decode(node: Any, tensors: dict[str, torch.Tensor], layout: bool = False) -
             raise WireError("bad torch.Size")
         return torch.Size(dims)
     if "__tuple__" in node:
-        return tuple(_decode(x, tensors, layout) for x in node["__tuple__"])
+        return tuple(_decode(x, tensors, layout, depth + 1) for x in _items(node["__tuple__"]))
     if "__dict__" in node:
-        return {str(k): _decode(v, tensors, layout) for k, v in node["__dict__"]}
+        return {str(k): _decode(v, tensors, layout, depth + 1) for k, v in _items(node["__dict__"])}
     if "__numpy_scalar__" in node:
-        return Foreign(str(node["__numpy_scalar__"]), repr(_decode(node.get("value"), tensors)))
+        return Foreign(str(node["__numpy_scalar__"]), repr(_decode(node.get("value"), tensors, depth=depth + 1)))
     if "__foreign__" in node:
         return Foreign(str(node["__foreign__"]), str(node.get("repr", ""))[:200])
     raise WireError(f"unknown node keys {sorted(node)[:5]}")
+
+
+def _items(node: Any) -> list:
+    if type(node) is not list:
+        raise WireError(f"a list expected, not {type(node).__name__}")
+    if len(node) > MAX_ITEMS:
+        raise WireError(f"{len(node)} items, more than any sender may write ({MAX_ITEMS})")
+    return node
 
 
 def decode(frame: bytes, layout: bool = False) -> Any:
