@@ -8,7 +8,8 @@
                  (sandboxed/, the only grader code inside the jail)
     grading/     trusted judgement in the parent: intake, the submission handle, hidden tests,
                  checks, oracles, policy, training tests, one submission's scores
-    term/        a term: nbgrader exchange, a class's grading run, the gradebook, the demo term
+    term/        a term: nbgrader exchange, a class's grading run, deadlines and late penalties,
+                 the gradebook, the demo term
     reports/     results out: cleaning, results.json/JUnit/records, feedback HTML, Gradescope
 
 Shared by every role: config.py (course.yaml), data.py (Fashion-MNIST), notebook.py (cells),

@@ -13,6 +13,7 @@ Exit status:
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import sys
@@ -126,17 +127,31 @@ def cmd_grade(args: argparse.Namespace) -> int:
     if not folder.is_dir():
         print(f"course grade: {folder} is not a folder", file=sys.stderr)
         return EXIT_USAGE
-    outputs = [Path(p).resolve().parent for p in (args.results, args.junit) if p]
+    try:  # outside a term there is no collect timestamp: only this makes a submission late
+        submitted_at = course_config.parse_when(args.submitted_at, course.timezone) if args.submitted_at else None
+    except ValueError as exc:
+        print(f"course grade: --submitted-at: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    outputs = [Path(p).resolve().parent for p in (args.results, args.junit, args.prairielearn) if p]
     if not _preflight("course grade", course, train=not args.no_train, outputs=outputs,
                       assignments=args.assignment or preflight.assignments_in(folder, course)):
         return EXIT_USAGE
     result = grade.grade(folder, course, only=args.assignment or None, train=not args.no_train,
-                         workdir=Path(args.results).parent if args.results else None,
+                         workdir=Path(args.results or args.prairielearn).parent if args.results or args.prairielearn else None,
                          progress=None if args.quiet else lambda aid: print(f"grading {aid} ...", file=sys.stderr))
+    if submitted_at:
+        from autograder.term import deadlines
+
+        result.lateness = deadlines.at(course, [t.assignment for t in result.tests], submitted_at)
     if args.results:
-        report.write_results(result, Path(args.results))
+        report.write_results(result, Path(args.results), course)
     if args.junit:
         report.write_junit(result, Path(args.junit))
+    if args.prairielearn:
+        from autograder.reports import prairielearn
+
+        where = Path(args.results or args.prairielearn).parent  # the workdir: the curves are there
+        prairielearn.write(report.record(result), Path(args.prairielearn), images_from=where)
     _step_summary(report.markdown(result, title=str(folder)))
     print(report.table(result))
     shown = report.cleaned(result)
@@ -198,6 +213,19 @@ def _grade_class(args: argparse.Namespace, course) -> int:
     return EXIT_GRADER if run.failed or pending else EXIT_OK
 
 
+def cmd_extend(args: argparse.Namespace) -> int:
+    """One student's extension, written as one line under course.yaml's `extensions:`."""
+    from autograder.term import deadlines
+
+    course = _course(args)
+    line, due = deadlines.extend(course, args.assignment, args.student, until=args.until, days=args.days)
+    was = course.due_at(args.assignment)
+    print(f"course.yaml: {line.strip()}")
+    print(f"{args.student}'s deadline for {args.assignment}: {deadlines.show(due)} (everyone else's: {deadlines.show(was)})")
+    print("`course grade --all` applies it to the records and the gradebook (nobody is regraded for it)")
+    return EXIT_OK
+
+
 def cmd_feedback(args: argparse.Namespace) -> int:
     from autograder.reports import clean, feedback
     from autograder.term import classroom as term
@@ -219,6 +247,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     from autograder.term import gradebook
 
     course = _course(args)
+    if args.format != "nbgrader":
+        return _export_lms(args, course)
     path = gradebook.export_csv(course, Path(args.to))
     print(f"exported the gradebook to {path}")
     return EXIT_OK
@@ -231,6 +261,30 @@ def cmd_gradescope(args: argparse.Namespace) -> int:
     out = gradescope.build(course, Path(args.out), args.assignment)
     print(f"wrote {out}: upload it as the autograder of a Gradescope programming assignment"
           + (f" ({args.assignment})" if args.assignment else ""))
+    return EXIT_OK
+
+
+def _export_lms(args: argparse.Namespace, course) -> int:
+    """Canvas, Moodle or a keyed CSV from the gradebook, through a roster (autograder/reports/lms.py)."""
+    from autograder.reports import lms
+
+    if not args.roster:
+        print(f"course export: --format {args.format} needs --roster ROSTER.csv (student_id and the LMS's ids)", file=sys.stderr)
+        return EXIT_USAGE
+    done = lms.export(course, Path(args.roster), Path(args.to), args.format, args.key, args.missing_as_zero)
+    print(f"exported {done.written} student(s) for {args.format} to {done.path}")
+    for line in lms.summary(done):
+        print(f"course export: {line}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_prairielearn(args: argparse.Namespace) -> int:
+    from autograder.reports import prairielearn
+
+    course = _course(args)
+    out = prairielearn.build(course, Path(args.out), args.assignment, image=args.image)
+    print(f"wrote a PrairieLearn starter to {out}: build and push image/ (its Dockerfile), copy questions/ and "
+          f"serverFilesCourse/ into your PrairieLearn course, and name the pushed image with --image (now {args.image})")
     return EXIT_OK
 
 
@@ -267,6 +321,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         where = Path(args.keep) if args.keep else Path(tmp)
         t = demo.make_course(source, where / "course")
         print(f"A throwaway course in {t.course.root}, with its own nbgrader exchange.")
+        print("0. instructor: deadlines\n   " + "\n   ".join(demo.set_deadlines(t)))
         print("1. instructor: course release        (nbgrader generate_assignment + release_assignment)")
         term.release_to_exchange(t.course, None, t.exchange)
         print(f"2. students fetch, answer and submit: {', '.join(demo.STUDENTS)}")
@@ -303,14 +358,37 @@ def cmd_demo(args: argparse.Namespace) -> int:
                     else "every graded stub passed" if s in pending else "every stub passed")
             if s in pending:
                 line += f"; not graded yet (grader error, pending): {', '.join(pending[s])}"
-            print(f"  {s}: {line}")
+            late = [f"{aid} {x['text']}" for aid, x in (run.records[s].get("late") or {}).items()]
+            print(f"  {s}: {line}" + (f"; {'; '.join(late)}" if late else ""))
         if pending:
             errors = [x for s in pending for x in run.records[s]["tests"] if x.get("grader_error")]
             first = next((x["output"] for x in errors if x.get("kind") != "check"), errors[0]["output"])
             print(f"\nThe grader could not run some tests (their points are pending, not lost): {clean.text(first, 500)}")
+        _demo_lms(t, run)
         if args.keep:
             print(f"\nkept: {t.course.root} (feedback/<student>/feedback.html, grades.csv, gradebook.db)")
     return EXIT_GRADER if run.failed or pending else EXIT_OK
+
+
+def _demo_lms(t, run) -> None:
+    """The demo's last steps: the Canvas CSV through a roster, and what PrairieLearn would get for alice."""
+    from autograder.reports import lms
+    from autograder.term import demo
+
+    roster = demo.write_roster(t)
+    print("\n7. instructor: course export --format canvas --roster roster.csv --to canvas.csv")
+    done = lms.export(t.course, roster, t.course.root / "canvas.csv", "canvas")
+    header = done.path.read_text(encoding="utf-8").splitlines()[0]
+    print(f"  {done.written} student(s), header: {header[:100]}{' ...' if len(header) > 100 else ''}")
+    for line in lms.summary(done):
+        print(f"  {line}")
+    aid = next((a.id for a in t.course.assignments if a.training), t.course.assignments[0].id)
+    if "alice" in run.records:
+        path = demo.prairielearn_results(t, "alice", run.records["alice"], aid)
+        res = json.loads(path.read_text(encoding="utf-8"))
+        images = sum(len(x.get("images", [])) for x in res["tests"])
+        print(f"8. PrairieLearn results.json for alice's {aid}: gradable {str(res['gradable']).lower()}, "
+              f"score {res.get('score', '-')}, {len(res['tests'])} tests, {images} image(s)")
 
 
 def cmd_data(args: argparse.Namespace) -> int:
@@ -424,18 +502,40 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="regrade students whose record is up to date (--all)")
     p.add_argument("--results", help="write Gradescope's results.json here")
     p.add_argument("--junit", help="write JUnit XML here")
+    p.add_argument("--prairielearn", help="write PrairieLearn's external-grader results.json here")
     p.add_argument("--assignment", action="append", help="grade only this assignment (repeatable)")
     p.add_argument("-q", "--quiet", action="store_true")
     p.add_argument("--no-train", action="store_true", help="leave out training tests (minutes on a CPU)")
+    p.add_argument("--submitted-at", metavar="WHEN", help="when it was submitted ('2026-10-03 23:59 Europe/Berlin', ISO 8601 too): "
+                   "applies course.yaml's due dates and late policy (default: on time)")
     p.set_defaults(func=cmd_grade)
+
+    p = sub.add_parser("extend", help="give one student a later deadline for one assignment (one line in course.yaml)")
+    p.add_argument("assignment", help="the assignment id")
+    p.add_argument("student", help="the student id (as in submitted/)")
+    g = p.add_mutually_exclusive_group(required=True)
+    g.add_argument("--until", metavar="WHEN", help="the new deadline, '2026-10-10 23:59' (course.yaml's timezone unless it names one)")
+    g.add_argument("--days", type=float, help="days after the due date, on the wall clock (23:59 stays 23:59 across DST)")
+    p.set_defaults(func=cmd_extend)
 
     p = sub.add_parser("feedback", help="write an HTML report per graded student into feedback/")
     p.add_argument("student", nargs="*", help="student ids (default: all graded)")
     p.set_defaults(func=cmd_feedback)
 
-    p = sub.add_parser("export", help="export the gradebook as CSV (nbgrader's exporter)")
+    p = sub.add_parser("export", help="export the gradebook as CSV (nbgrader's exporter, or for Canvas/Moodle)")
     p.add_argument("--to", default="grades.csv")
+    p.add_argument("--format", choices=("nbgrader", "canvas", "moodle", "csv"), default="nbgrader",
+                   help="nbgrader's CSV (default), Canvas's or Moodle's grade import, or a CSV keyed by --key")
+    p.add_argument("--roster", help="CSV mapping student_id to the LMS's ids (see the README: LMS export)")
+    p.add_argument("--key", help="the roster column identifying students (--format csv; moodle: email, username or idnumber)")
+    p.add_argument("--missing-as-zero", action="store_true", help="write 0, not blank, for a roster student with no submission")
     p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("prairielearn", help="write a PrairieLearn external-grader starter (questions, run script, image)")
+    p.add_argument("--out", default="prairielearn")
+    p.add_argument("--assignment", help="only this assignment (its run script grades only it)")
+    p.add_argument("--image", default="YOUR_DOCKERHUB_USER/cnn-course-grader", help="the grading image's name in info.json")
+    p.set_defaults(func=cmd_prairielearn)
 
     p = sub.add_parser("gradescope", help="build a Gradescope autograder zip running this grader")
     p.add_argument("--out", default="gradescope-autograder.zip")

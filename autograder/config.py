@@ -7,8 +7,11 @@ root) lives in course.yaml so that code never hard-codes a points table twice.
 from __future__ import annotations
 
 import os
+import re
+from datetime import date, datetime, timezone, tzinfo
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -99,6 +102,8 @@ class TrainingProtocol(_Strict):
     cuda_graphs: bool = False
     threshold: float = Field(gt=0, le=1)
     partial_credit: list[CreditRung] = []
+    # Post the grader's own test accuracy to Gradescope's leaderboard (results.json `leaderboard`).
+    leaderboard: bool = False
 
     @model_validator(mode="after")
     def _rungs_below_threshold(self) -> "TrainingProtocol":
@@ -117,6 +122,100 @@ class TrainingProtocol(_Strict):
         return max(reached, default=0.0)
 
 
+# A moment in course.yaml: a date and a wall-clock time, then optionally its zone (an IANA name or an
+# offset); without one, the course's `timezone`.
+_WHEN = re.compile(r"^(\d{4}-\d{2}-\d{2})[ T](\d{1,2}:\d{2}(?::\d{2})?)\s*(Z|[+-]\d{2}:?\d{2}|[A-Za-z][A-Za-z0-9_+\-]*(?:/[A-Za-z0-9_+\-]+)*)?$")
+WHEN_FORMAT = "'YYYY-MM-DD HH:MM', optionally followed by a time zone ('2026-10-03 23:59 Europe/Berlin', '2026-10-03 23:59 +02:00')"
+
+
+def zone(name: str) -> tzinfo:
+    """An IANA time zone such as Europe/Berlin (or UTC); ValueError naming it when unknown."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        raise ValueError(f"unknown time zone {name!r}: give an IANA name such as Europe/Berlin, or UTC") from None
+
+
+def when_text(value: object) -> object:
+    """YAML reads `2026-10-03 23:59:00` as a datetime and `2026-10-03` as a date: back to course.yaml's text."""
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, date):
+        raise ValueError(f"{value} has no time of day: give {WHEN_FORMAT}")
+    return value
+
+
+def parse_when(text: str, default_zone: str = "UTC") -> datetime:
+    """A moment written in course.yaml, as an aware datetime; ValueError saying what is wrong.
+
+    A wall-clock time the zone skips (clocks jumping forward) is refused rather than guessed; one it
+    repeats (clocks falling back) is the first of the two."""
+    m = _WHEN.match(str(text).strip())
+    if not m:
+        raise ValueError(f"{text!r} is not a date and time: give {WHEN_FORMAT}")
+    day, clock, tz = m.groups()
+    try:
+        naive = datetime.fromisoformat(f"{day} {clock.zfill(5) if clock.count(':') == 1 else clock.zfill(8)}")
+    except ValueError as exc:
+        raise ValueError(f"{text!r}: {exc}") from None
+    if tz and (tz == "Z" or tz[0] in "+-"):
+        offset = "+00:00" if tz == "Z" else (tz if ":" in tz else f"{tz[:3]}:{tz[3:]}")
+        return datetime.fromisoformat(f"{naive.isoformat()}{offset}")
+    where = zone(tz or default_zone)
+    moment = naive.replace(tzinfo=where)
+    if moment.astimezone(timezone.utc).astimezone(where).replace(tzinfo=None) != naive:
+        raise ValueError(f"{text!r} does not exist in {tz or default_zone}: the clocks skip it (daylight saving time)")
+    return moment
+
+
+class LatePolicy(_Strict):
+    """What lateness costs, as a share of the assignment's earned points (autograder/term/deadlines.py).
+
+    none: nothing. per_day: percent_per_day for each day or part of a day late, at most cap_percent.
+    zero_after_grace: everything once more than grace_hours late. In both, lateness up to
+    grace_hours costs nothing (per_day then counts its days from the due date itself)."""
+
+    kind: Literal["none", "per_day", "zero_after_grace"] = "none"
+    percent_per_day: float = Field(0, ge=0, le=100)
+    cap_percent: float = Field(100, ge=0, le=100)
+    grace_hours: float = Field(0, ge=0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, value: object) -> object:
+        return {"kind": "none"} if value in ("none", None) else value
+
+    @model_validator(mode="after")
+    def _per_day_needs_a_rate(self) -> "LatePolicy":
+        if self.kind == "per_day" and self.percent_per_day <= 0:
+            raise ValueError("kind per_day needs percent_per_day above 0")
+        return self
+
+
+class Extension(_Strict):
+    """One student's later deadline for one assignment (`course extend` writes these, one line each):
+    `until` a moment (in the course's time zone unless it names its own), or `days` after the due
+    date, counted on the wall clock (23:59 stays 23:59 across a daylight-saving change)."""
+
+    assignment: str
+    student: str = Field(min_length=1)
+    until: str | None = None
+    days: float | None = Field(None, gt=0)
+
+    @field_validator("until", mode="before")
+    @classmethod
+    def _until_text(cls, value: object) -> object:
+        return when_text(value)
+
+    @model_validator(mode="after")
+    def _one_of(self) -> "Extension":
+        if (self.until is None) == (self.days is None):
+            raise ValueError(f"extension for {self.student} on {self.assignment}: give exactly one of until or days")
+        if self.until is not None:
+            parse_when(self.until)  # the syntax; its zone is checked with the course's
+        return self
+
+
 class Assignment(_Strict):
     id: str = Field(pattern=r"^[A-Za-z0-9_]+$")
     title: str
@@ -131,6 +230,25 @@ class Assignment(_Strict):
     # task is to build a ResNet): the policy zeros a stub whose code reaches one (autograder/grading/policy.py).
     forbidden: list[str] = []
     training: TrainingProtocol | None = None  # the assignment trains a student's network (optional)
+    # When it is due ("2026-10-03 23:59", in the course's timezone unless it names one) and what
+    # lateness costs here (default: the course's late_policy). No due date: never late.
+    due: str | None = None
+    late_policy: LatePolicy | None = None
+
+    @field_validator("due", mode="before")
+    @classmethod
+    def _due_text(cls, value: object) -> object:
+        return when_text(value)
+
+    @field_validator("due")
+    @classmethod
+    def _due_parses(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_when(value)  # the syntax; the zone is checked with the course's timezone
+        return value
+    # The Canvas assignment this one is graded into (`course export --format canvas`); without it,
+    # the column is headed by the title alone and Canvas creates a new assignment on import.
+    canvas_id: int | None = Field(default=None, gt=0)
 
     @field_validator("checks", "manual", "hidden")
     @classmethod
@@ -159,6 +277,11 @@ class Course(_Strict):
     time_limits: TimeLimits = TimeLimits()
     limits: SandboxLimits = SandboxLimits()
     assignments: list[Assignment]
+    # Deadlines (autograder/term/deadlines.py): the zone of every due date that names none, what
+    # lateness costs unless an assignment says otherwise, and one line per student's extension.
+    timezone: str = "UTC"
+    late_policy: LatePolicy = LatePolicy()
+    extensions: list[Extension] = []
 
     # Filled in by load(); not part of the YAML.
     root: Path = Field(default=Path("."), exclude=True)
@@ -171,6 +294,44 @@ class Course(_Strict):
                 raise ValueError(f"assignment id {a.id!r} appears twice")
             seen.add(a.id)
         return self
+
+    @model_validator(mode="after")
+    def _deadlines(self) -> "Course":
+        try:
+            zone(self.timezone)
+        except ValueError as exc:
+            raise ValueError(f"timezone: {exc}") from None
+        for i, a in enumerate(self.assignments):
+            if a.due is not None:
+                try:
+                    parse_when(a.due, self.timezone)
+                except ValueError as exc:
+                    raise ValueError(f"assignments.{i}.due (assignment {a.id}): {exc}") from None
+        seen: set[tuple[str, str]] = set()
+        for i, e in enumerate(self.extensions):
+            key = f"extensions[{i}] ({e.student} on {e.assignment})"
+            a = next((a for a in self.assignments if a.id == e.assignment), None)
+            if a is None:
+                raise ValueError(f"{key}: no assignment {e.assignment!r} in course.yaml")
+            if a.due is None:
+                raise ValueError(f"{key}: assignment {a.id} has no due date to extend")
+            if (e.assignment, e.student) in seen:
+                raise ValueError(f"{key}: a second extension for the same student and assignment")
+            seen.add((e.assignment, e.student))
+            if e.until is not None:
+                try:
+                    parse_when(e.until, self.timezone)
+                except ValueError as exc:
+                    raise ValueError(f"{key}.until: {exc}") from None
+        return self
+
+    def due_at(self, assignment_id: str) -> datetime | None:
+        """The assignment's due date for everyone (no extension), aware; None when it has none."""
+        due = self.assignment(assignment_id).due
+        return parse_when(due, self.timezone) if due is not None else None
+
+    def policy_for(self, assignment_id: str) -> LatePolicy:
+        return self.assignment(assignment_id).late_policy or self.late_policy
 
     def assignment(self, assignment_id: str) -> Assignment:
         for a in self.assignments:
@@ -221,10 +382,15 @@ def default_data_root() -> Path:
     return base / DATA_CACHE / "data"
 
 
-def _describe(err: ValidationError, path: Path) -> str:
+def _describe(err: ValidationError, path: Path, raw: dict | None = None) -> str:
     lines = [f"{path}: invalid course configuration"]
+    listed = (raw or {}).get("assignments")
     for e in err.errors():
-        key = ".".join(str(p) for p in e["loc"]) or "(top level)"
+        loc = e["loc"]
+        key = ".".join(str(p) for p in loc) or "(top level)"
+        if len(loc) > 1 and loc[0] == "assignments" and isinstance(loc[1], int) and isinstance(listed, list) \
+                and loc[1] < len(listed) and isinstance(listed[loc[1]], dict) and "id" in listed[loc[1]]:
+            key += f" (assignment {listed[loc[1]]['id']})"  # its id, not only its index
         lines.append(f"  {key}: {e['msg']}")
     return "\n".join(lines)
 
@@ -256,7 +422,7 @@ def load(path: Path | str | None = None) -> Course:
     try:
         course = Course.model_validate(raw)
     except ValidationError as exc:
-        raise CourseConfigError(_describe(exc, path)) from None
+        raise CourseConfigError(_describe(exc, path, raw)) from None
     root = path.resolve().parent
     LOADED_ROOTS.add(str(root))  # a grader path: autograder/reports/clean.py keeps it out of every report
     return course.model_copy(update={"root": root})

@@ -51,6 +51,39 @@ def _hostile_result(folder: Path, extra: str = "") -> SubmissionResult:
                             sandbox="bwrap", output=HOSTILE)
 
 
+_INERT_TAGS = {"p", "strong", "em", "code", "pre", "table", "thead", "tbody", "tr", "th", "td", "td[style]", "th[style]"}
+
+
+def _rendered(markdown: str) -> tuple[set[str], str]:
+    """The tags and attributes a Markdown renderer that passes raw HTML through (mistune) makes of
+    `markdown`, and the text a reader sees."""
+    from html.parser import HTMLParser
+
+    import mistune
+
+    class Collect(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.tags: set[str] = set()
+            self.text: list[str] = []
+
+        def handle_starttag(self, tag, attrs):
+            self.tags.add(tag)
+            self.tags.update(f"{tag}[{k}]" for k, _ in attrs if not (tag == "code" and k == "class"))
+
+        def handle_data(self, data):
+            self.text.append(data)
+
+    c = Collect()
+    c.feed(mistune.html(markdown))
+    return c.tags, "".join(c.text)
+
+
+def _assert_inert_markdown(markdown: str) -> None:
+    tags, _ = _rendered(markdown)
+    assert tags <= _INERT_TAGS, (tags - _INERT_TAGS, markdown[:500])  # no script, link, image, raw HTML
+
+
 def _strings(obj) -> list[str]:
     if isinstance(obj, str):
         return [obj]
@@ -96,8 +129,11 @@ def test_every_writer_output_is_clean_and_junit_is_well_formed(tmp_path, monkeyp
     report.write_results(result, tmp_path / "r.json")
     results = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
     assert all(_bad_chars(s) == [] for s in _strings(results))
-    # Gradescope renders its top-level output as HTML by default: every text is declared plain.
-    assert results["output_format"] == results["test_output_format"] == results["test_name_format"] == "text"
+    # Outputs are declared Markdown (Gradescope's default, simple_format, would render HTML); names plain text.
+    assert results["output_format"] == results["test_output_format"] == "md" and results["test_name_format"] == "text"
+    assert all(t["output_format"] == "md" for t in results["tests"])
+    for text in [results["output"]] + [t["output"] for t in results["tests"]]:
+        _assert_inert_markdown(text)
 
     rec = report.record(result)
     assert all(_bad_chars(s) == [] for s in _strings(rec))
@@ -248,8 +284,9 @@ def test_reports_put_the_grader_error_at_the_top_and_not_among_failing_stubs(tmp
              Scored("06_lenet", "lenet_output_shape", ("LeNet",), 1.0, 1.0, "")]
     result = SubmissionResult(tmp_path, tests)
     results = report.gradescope(result)
-    assert results["output"].startswith("NOT GRADED YET: the grader could not run 06_lenet/lenet_trains_on_fashion_mnist")
-    assert "Fashion-MNIST is not available under ~/x" in results["output"]
+    shown = _rendered(results["output"])[1]
+    assert shown.startswith("NOT GRADED YET: the grader could not run 06_lenet/lenet_trains_on_fashion_mnist")
+    assert "Fashion-MNIST is not available under ~/x" in shown
     assert [t.get("extra_data") for t in results["tests"]] == [{"grader_error": True}, {"grader_error": True}, None]
     table = report.table(result)
     assert "NOT GRADED YET" in table.splitlines()[1]
@@ -343,6 +380,80 @@ def test_missing_data_makes_the_training_test_pending_for_a_correct_student(tmp_
                           for t in errors.values())
     assert all(t.passed for t in result.tests if not t.grader_error), [(t.name, t.output) for t in result.tests if not t.passed]
     results = report.gradescope(result)
-    assert results["output"].startswith("NOT GRADED YET: the grader could not run 06_lenet/lenet_trains_on_fashion_mnist")
+    assert _rendered(results["output"])[1].startswith("NOT GRADED YET: the grader could not run 06_lenet/lenet_trains_on_fashion_mnist")
     assert "(pending, not graded: lenet_trains_on_fashion_mnist" in report.table(result)
     assert str(tmp_path) not in json.dumps(results)
+
+
+# ------------------------------------------------------------------ Gradescope's results.json in Markdown
+def _with(course, *, leaderboard: bool):
+    """`course` with the LeNet assignment's leaderboard switched on or off."""
+    from autograder.config import Course
+
+    data = course.model_dump()
+    for a in data["assignments"]:
+        if a.get("training"):
+            a["training"]["leaderboard"] = leaderboard
+    return Course.model_validate(data)
+
+
+def _trained(accuracy: float, output: str = "", **kw) -> Scored:
+    return Scored("06_lenet", "lenet_trains_on_fashion_mnist", ("LeNet",), 5.0, 5.0, output,
+                  metrics={"test_accuracy": accuracy, "epochs": 10, "final_train_loss": 0.5}, **kw)
+
+
+@pytest.mark.parametrize("text", ["```\n<script>alert(1)</script>\n```", "````` <img src=x onerror=alert(1)> `` ` ```",
+                                  "~~~\n[link](http://evil)\n~~~\n<a href='http://x'>x</a>", "    ```\n![i](http://t/p.png)"])
+def test_student_text_cannot_break_out_of_its_fence(tmp_path, text):
+    result = SubmissionResult(tmp_path, [Scored(A1, "t", ("s",), 0.0, 1.0, text)], notes=[text])
+    results = report.gradescope(result)
+    for markdown in (results["output"], results["tests"][0]["output"]):
+        tags, shown = _rendered(markdown)
+        assert tags <= _INERT_TAGS and "pre" in tags, (tags, markdown)
+        assert text.strip() in shown  # shown verbatim, as code
+
+
+def test_training_summary_and_leaderboard_come_from_the_graders_measurement(tmp_path, course):
+    # The student's output claims 0.99; the parent measured 0.8123: only the measurement counts.
+    lying = "test accuracy 0.9900 | leaderboard: 0.99 <img src=x>"
+    result = SubmissionResult(tmp_path, [_trained(0.8123, lying, files={"training curve": "/x/lenet_curve.png"})])
+    results = report.gradescope(result, _with(course, leaderboard=True))
+    assert results["leaderboard"] == [{"name": "06_lenet test accuracy", "value": 0.8123, "order": "desc"}]
+    out = results["tests"][0]["output"]
+    assert "10 epoch(s), test accuracy **0.8123** (measured by the grader), final train loss 0.5000" in out
+    assert "feedback page" in out
+    _assert_inert_markdown(out)
+    assert "leaderboard" not in report.gradescope(result, _with(course, leaderboard=False))
+    assert "leaderboard" not in report.gradescope(result)  # no course: no leaderboard
+    # A training test the grader could not run, or one without a measurement, posts nothing.
+    pending = SubmissionResult(tmp_path, [_trained(0.8, grader_error=True),
+                                          Scored("06_lenet", "lenet_output_shape", ("LeNet",), 1.0, 1.0, "")])
+    assert "leaderboard" not in report.gradescope(pending, _with(course, leaderboard=True))
+
+
+def test_course_yaml_validates_the_leaderboard_switch(course):
+    from pydantic import ValidationError
+
+    from autograder.config import Course
+
+    data = course.model_dump()
+    lenet = next(a for a in data["assignments"] if a.get("training"))
+    lenet["training"]["leaderboard"] = ["yes"]
+    with pytest.raises(ValidationError, match="leaderboard"):
+        Course.model_validate(data)
+
+
+def test_a_flood_of_huge_outputs_keeps_results_json_within_its_cap(tmp_path, course):
+    from autograder.reports import gradescope_md
+
+    tests = [Scored(A1, f"test_{i}", ("stub",), 0.0, 1.0, f"{i} " + "`" * 50 + "x" * 1_000_000) for i in range(400)]
+    result = SubmissionResult(tmp_path, tests + [_trained(0.8)], notes=["n" * 5000] * 50, seconds=3.0)
+    report.write_results(result, tmp_path / "r.json", _with(course, leaderboard=True))
+    assert (tmp_path / "r.json").stat().st_size <= gradescope_md.MAX_BYTES
+    results = json.loads((tmp_path / "r.json").read_text())
+    assert len(results["tests"]) == 401 and results["score"] == 5.0  # every score survives, only text shrinks
+    assert results["leaderboard"][0]["value"] == 0.8
+    assert "characters cut]" in results["tests"][0]["output"] or "left out" in results["tests"][0]["output"]
+    # A normal result is not shortened at all.
+    small = report.gradescope(SubmissionResult(tmp_path, [Scored(A1, "t", ("s",), 0.0, 1.0, "y" * 3000)]))
+    assert "y" * 3000 in small["tests"][0]["output"]

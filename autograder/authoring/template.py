@@ -124,6 +124,7 @@ def build(course: course_config.Course, out: Path) -> Path:
     raw = yaml.safe_load((course.root / "course.yaml").read_text())
     for a in raw.get("assignments", []):
         a.pop("hidden", None)  # the names and points of hidden tests stay with the instructor
+    raw.pop("extensions", None)  # who was given more time is no classmate's business
     (out / "course.yaml").write_text(yaml.safe_dump(raw, sort_keys=False))
     (out / "pyproject.toml").write_text(PYPROJECT.format(name=course.id, title=course.title))
     (out / "README.md").write_text(README.format(title=course.title))

@@ -12,13 +12,16 @@ import time
 from functools import lru_cache
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from autograder import notebook
 from autograder.grading import hidden, policy
 from autograder.config import Course
 from autograder.runtime.sandbox import Limits
 from autograder.grading.submission import RUNNABLE_ROLES, StubError, Submission
+
+if TYPE_CHECKING:
+    from autograder.term.deadlines import Lateness
 
 
 @dataclass
@@ -33,6 +36,7 @@ class TestResult:
     grader_error: bool = False
     files: dict[str, str] = field(default_factory=dict)  # label -> path, e.g. the training curve
     kind: str = "hidden"  # "hidden" test, or a visible "check" cell confirmed by the hidden tests
+    metrics: dict[str, float] = field(default_factory=dict)  # measured by the grader, e.g. test_accuracy
 
     @property
     def passed(self) -> bool:
@@ -47,10 +51,27 @@ class SubmissionResult:
     seconds: float = 0.0
     sandbox: str = ""
     output: str = ""
+    # assignment -> its lateness and penalty, set by the trusted parent from course.yaml and the
+    # collect timestamp (autograder/term/deadlines.py); absent: not due, or no time known.
+    lateness: dict[str, "Lateness"] = field(default_factory=dict)
+
+    def earned(self, assignment: str) -> float:
+        """An assignment's points before any late penalty."""
+        return sum(t.score for t in self.tests if t.assignment == assignment)
+
+    def penalty(self, assignment: str | None = None) -> float:
+        """Points taken for lateness: one assignment's, or all of them (each at most its earned points)."""
+        late = self.lateness if assignment is None else {a: l for a, l in self.lateness.items() if a == assignment}
+        return sum(l.points(self.earned(a)) for a, l in late.items())
+
+    @property
+    def raw_score(self) -> float:
+        return sum(t.score for t in self.tests)
 
     @property
     def score(self) -> float:
-        return sum(t.score for t in self.tests)
+        """Points after late penalties."""
+        return self.raw_score - self.penalty()
 
     @property
     def max_score(self) -> float:
@@ -126,7 +147,8 @@ def _grade_assignment(course: Course, sub: Submission, aid: str, tests: list[hid
             ops.setdefault(stub, set()).update(seen)
         points = _points(course, aid, test.name)
         results.append(TestResult(aid, test.name, test.stubs, round(points * outcome.fraction, 4), points,
-                                  outcome.output, outcome.seconds, outcome.grader_error, outcome.files))
+                                  outcome.output, outcome.seconds, outcome.grader_error, outcome.files,
+                                  metrics=outcome.metrics))
 
     with sub.budget(limits.assignment_budget, f"grading {name}"):
         try:

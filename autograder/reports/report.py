@@ -84,40 +84,48 @@ def _student_failing(tests: Iterable[TestResult]) -> list[str]:
     return sorted({s for t in tests if not t.passed and not t.grader_error for s in t.stubs})
 
 
-def gradescope(result: SubmissionResult) -> dict[str, Any]:
-    """Gradescope's autograder results format (score, execution_time, output, tests[]).
+def gradescope(result: SubmissionResult, course: Any = None) -> dict[str, Any]:
+    """Gradescope's autograder results format (score, execution_time, output, tests[], leaderboard).
 
-    Every text is plain ("text" formats): Gradescope would otherwise render the top-level output
-    as HTML ("simple_format" is its default there), and that output carries student text."""
+    Outputs are Markdown ("md"), student text only inside fenced code blocks and names escaped
+    (reports/gradescope_md.py); test names stay "text". With `course`, the assignments whose
+    `training.leaderboard` is on post the grader's measured test accuracy. The whole file is kept
+    under gradescope_md.MAX_BYTES by shortening test outputs."""
+    from autograder.reports import gradescope_md as gmd
+
     result = cleaned(result)
-    output = f"Graded {result.score:g} / {result.max_score:g} points in {result.seconds:.1f} s."
-    note = grader_note(result.tests)
-    if note:
-        output = note + "\n\n" + output
-    if result.notes:
-        output += "\n\nNotes:\n" + "\n".join(result.notes)
-    return {
-        "score": round(result.score, 4),
-        "execution_time": round(result.seconds, 2),
-        "output": output,
-        "output_format": "text",
-        "test_output_format": "text",
-        "test_name_format": "text",
-        "visibility": "visible",
-        "tests": [
-            {
-                "name": f"{t.assignment}: {t.name}",
-                "score": round(t.score, 4),
-                "max_score": t.max_score,
-                "status": "passed" if t.passed else "failed",
-                "output": t.output,
-                "visibility": "visible",
-                "tags": list(t.stubs),
-                **({"extra_data": {"grader_error": True}} if t.grader_error else {}),
-            }
-            for t in result.tests
-        ],
-    }
+    output = "\n\n".join(gmd.summary(result))
+    if late_lines(result):  # the score above is after the penalty; Gradescope's own late policy comes on top
+        output += "\n\n" + "\n".join(f"- {md(line)}" for line in late_lines(result))
+    board = gmd.leaderboard(result.tests, course)
+
+    def build(limit: int) -> dict[str, Any]:
+        return {
+            "score": round(result.score, 4),
+            "execution_time": round(result.seconds, 2),
+            "output": output,
+            "output_format": "md",
+            "test_output_format": "md",
+            "test_name_format": "text",
+            "visibility": "visible",
+            **({"leaderboard": board} if board else {}),
+            "tests": [
+                {
+                    "name": f"{t.assignment}: {t.name}",
+                    "score": round(t.score, 4),
+                    "max_score": t.max_score,
+                    "status": "passed" if t.passed else "failed",
+                    "output": gmd.test_output(t, limit),
+                    "output_format": "md",
+                    "visibility": "visible",
+                    "tags": list(t.stubs),
+                    **({"extra_data": {"grader_error": True}} if t.grader_error else {}),
+                }
+                for t in result.tests
+            ],
+        }
+
+    return gmd.fit(build)
 
 
 def record(result: SubmissionResult) -> dict[str, Any]:
@@ -126,7 +134,9 @@ def record(result: SubmissionResult) -> dict[str, Any]:
     `pending` names the tests the grader could not run: such a record is regraded by the next run."""
     result = cleaned(result)
     return {
-        "score": round(result.score, 4),
+        "score": round(result.score, 4),  # after late penalties
+        "raw_score": round(result.raw_score, 4),
+        "late": {aid: l.to_dict(result.earned(aid)) for aid, l in result.lateness.items()},
         "max_score": result.max_score,
         "seconds": round(result.seconds, 2),
         "sandbox": result.sandbox,
@@ -135,16 +145,16 @@ def record(result: SubmissionResult) -> dict[str, Any]:
         "tests": [
             {"assignment": t.assignment, "test": t.name, "kind": t.kind, "stubs": list(t.stubs),
              "score": round(t.score, 4), "max_score": t.max_score, "output": t.output,
-             "grader_error": t.grader_error, "files": dict(t.files)}
+             "grader_error": t.grader_error, "files": dict(t.files), "metrics": dict(t.metrics)}
             for t in result.tests
         ],
     }
 
 
-def write_results(result: SubmissionResult, path: Path) -> None:
+def write_results(result: SubmissionResult, path: Path, course: Any = None) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(gradescope(result), indent=2) + "\n", encoding="utf-8")
+    path.write_text(json.dumps(gradescope(result, course), indent=2) + "\n", encoding="utf-8")
 
 
 def write_junit(result: SubmissionResult, path: Path) -> None:
@@ -193,6 +203,8 @@ def markdown(result: SubmissionResult, title: str | None = None) -> str:
         per[t.assignment].append(t)
     heading = md(clean.name(title)) if title else "Grading results"
     lines = [f"### {heading}: {result.score:g} / {result.max_score:g}", ""]
+    if late_lines(result):  # the heading's score is after these penalties; the rows are before
+        lines += [f"- {md(line)}" for line in late_lines(result)] + [""]
     note = grader_note(result.tests)
     if note:
         lines += [f"> **{md(note)}**", ""]
@@ -214,6 +226,17 @@ def markdown(result: SubmissionResult, title: str | None = None) -> str:
     return "\n".join(lines) + "\n"
 
 
+def late_lines(result: SubmissionResult) -> list[str]:
+    """One line per assignment with a due date that was late or whose time is unknown:
+    "<assignment>: submitted 1 day 3 h late: −10% (−3.3 points)"."""
+    out = []
+    for aid, l in result.lateness.items():
+        if l.late or l.note:
+            cost = result.penalty(aid)
+            out.append(f"{aid}: {l.describe()}" + (f" (−{cost:g} points)" if cost else ""))
+    return out
+
+
 def table(result: SubmissionResult, title: str | None = None) -> str:
     """One line per assignment, then the total; failing stubs are named, pending tests too."""
     result = cleaned(result)
@@ -232,6 +255,9 @@ def table(result: SubmissionResult, title: str | None = None) -> str:
         waiting = [t.name for t in tests if t.grader_error]
         if waiting:
             failing += f"  (pending, not graded: {', '.join(waiting)})"
+        if aid in result.lateness:  # the points after the penalty, and why
+            got = round(got - result.penalty(aid), 4)
+            failing += f"  ({result.lateness[aid].describe()})"
         lines.append(f"  {aid.ljust(width)}  {got:>6g} / {best:<4g}  {failing}")
     lines.append(f"  {'total'.ljust(width)}  {result.score:>6g} / {result.max_score:<4g}  ({result.seconds:.1f} s, sandbox: {result.sandbox or 'n/a'})")
     return "\n".join(lines)

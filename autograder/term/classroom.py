@@ -38,7 +38,7 @@ from traitlets.config import Config
 from autograder import config as course_config
 from autograder.authoring import release
 from autograder.grading import intake
-from autograder.term import gradebook
+from autograder.term import deadlines, gradebook
 
 
 def settings(course: course_config.Course, exchange: Path | str | None = None) -> Config:
@@ -152,7 +152,7 @@ def fingerprint(course: course_config.Course, folder: Path, train: bool) -> str:
     link) counts by what it is, never by its target's content, so changing it still regrades.
     """
     h = hashlib.sha256()
-    h.update((course.root / "course.yaml").read_bytes())
+    h.update(_graded_config(course.root / "course.yaml"))
     h.update(b"train" if train else b"no-train")
     try:
         entries = list(intake.walk(folder, follow_root=False))
@@ -172,6 +172,27 @@ def fingerprint(course: course_config.Course, folder: Path, train: bool) -> str:
             what = f"{e.refused}|{e.link}|{e.stat.st_ino}|{e.stat.st_size}|{e.stat.st_mtime_ns}"
         h.update(b"\0refused\0" + what.encode())
     return h.hexdigest()
+
+
+# Deadlines change no test's score: a record is restamped with them (deadlines.restamp), not regraded.
+_DEADLINE_KEYS, _ASSIGNMENT_DEADLINE_KEYS = ("timezone", "late_policy", "extensions"), ("due", "late_policy")
+
+
+def _graded_config(path: Path) -> bytes:
+    """What of course.yaml a record depends on: its bytes, or, where it sets deadlines, everything
+    else (so `course extend` regrades nobody). A course.yaml without deadlines hashes as it always did."""
+    import yaml
+
+    text = path.read_bytes()
+    raw = yaml.safe_load(text)
+    if not isinstance(raw, dict):
+        return text
+    listed = [a for a in raw.get("assignments") or [] if isinstance(a, dict)]
+    if not any(k in raw for k in _DEADLINE_KEYS) and not any(k in a for a in listed for k in _ASSIGNMENT_DEADLINE_KEYS):
+        return text
+    rest = {k: v for k, v in raw.items() if k not in _DEADLINE_KEYS}
+    rest["assignments"] = [{k: v for k, v in a.items() if k not in _ASSIGNMENT_DEADLINE_KEYS} for a in listed]
+    return b"deadlines apart\0" + json.dumps(rest, sort_keys=True, default=str).encode()
 
 
 def _atomic_write(path: Path, content: str | bytes) -> None:
@@ -209,6 +230,8 @@ def grade_student(course_file: str, student: str, train: bool, threads: int | No
         result = _refused(course, folder, f"submitted/{exc} ({student} was not graded from where it points)", train)
     else:
         result = grade.grade(folder, course, train=train, workdir=out)
+    # Here, in the trusted parent: course.yaml's deadlines against the time collect wrote down.
+    result.lateness = deadlines.for_student(course, folder, student, [t.assignment for t in result.tests])
     for a in course.assignments:  # formgrader opens these for the written answers
         copy = out / a.id / a.notebook
         try:
@@ -216,7 +239,7 @@ def grade_student(course_file: str, student: str, train: bool, threads: int | No
         except (OSError, intake.Refused):  # not there, or refused (the notes say why): no copy, nor a stale one
             if copy.is_symlink() or copy.exists():
                 copy.unlink()
-    report.write_results(result, out / "results.json")
+    report.write_results(result, out / "results.json", course)
     report.write_junit(result, out / "junit.xml")
     rec = report.record(result)
     rec["student"] = student
@@ -236,6 +259,14 @@ def _refused(course: course_config.Course, folder: Path, why: str, train: bool):
         zeros = [grade._zero(course, a.id, t, f"not graded: {why}") for t in tests]
         result.tests += zeros + grade._confirmed_checks(course, a.id, zeros, complete=True)
     return result
+
+
+def _restamped(course: course_config.Course, student: str, rec: dict) -> dict:
+    """An unchanged submission's record under today's deadlines (an extension since it was graded)."""
+    new = deadlines.restamp(course, submitted_dir(course) / student, student, rec)
+    if new != rec:
+        _atomic_write(autograded_dir(course, student) / "record.json", json.dumps(new, indent=1) + "\n")
+    return new
 
 
 def load_record(course: course_config.Course, student: str) -> dict | None:
@@ -275,7 +306,7 @@ def grade_class(course: course_config.Course, *, jobs: int = 1, shard_spec: str 
     for s in mine:
         rec = None if force else load_record(course, s)
         if rec and not is_pending(rec) and rec.get("fingerprint") == fingerprint(course, submitted_dir(course) / s, train):
-            records[s] = rec
+            records[s] = _restamped(course, s, rec)
             skipped.append(s)
         else:
             todo.append(s)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shutil
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from nbgrader.auth import Authenticator
@@ -56,6 +57,29 @@ def _rewrite_yaml(path: Path, **values: str) -> None:
     path.write_text(yaml.safe_dump(raw, sort_keys=False))
 
 
+def set_deadlines(t: Term, now: datetime | None = None, zone: str = "Europe/Berlin") -> list[str]:
+    """Make the term's last assignment due 3 hours before `now` (so the students, submitting now, are
+    late), at 10% per day late, capped at 30%, and give the first student a day more with
+    `course extend`. Returns what was set, as the lines the demo prints."""
+    import yaml
+
+    from autograder.term import deadlines
+
+    path = t.course.root / "course.yaml"
+    raw = yaml.safe_load(path.read_text())
+    last = raw["assignments"][-1]
+    when = ((now or datetime.now(timezone.utc)) - timedelta(hours=3)).astimezone(course_config.zone(zone))
+    last["due"] = when.strftime("%Y-%m-%d %H:%M")
+    raw.update(timezone=zone, late_policy={"kind": "per_day", "percent_per_day": 10, "cap_percent": 30})
+    path.write_text(yaml.safe_dump(raw, sort_keys=False))
+    t.course = course_config.load(path)
+    line, _ = deadlines.extend(t.course, last["id"], STUDENTS[0], days=1)
+    t.course = course_config.load(path)
+    return [f"course.yaml: timezone: {zone}, late_policy: 10% per day late, at most 30%; "
+            f"{last['id']} due: {last['due']} (3 hours ago)",
+            f"course extend {last['id']} {STUDENTS[0]} --days 1   ->   {line.strip()}"]
+
+
 def _student_app(kind, t: Term, student: str, aid: str):
     c = term.settings(t.course, t.exchange)
     c.Exchange.assignment_dir = str(t.homes / student)
@@ -83,3 +107,29 @@ def student_does_the_work(t: Term, student: str, answers: Path) -> None:
         if answered.is_file():
             shutil.copy(answered, home / a.notebook)
         submit(t, student, a.id)
+
+
+# The demo's LMS roster (autograder/reports/lms.py): the three students, and dana, enrolled in the
+# LMS but never submitting, so the export shows a blank (ungraded) row and says so.
+DEMO_ROSTER = (
+    "student_id,name,canvas_id,sis_user_id,sis_login_id,section,email\n"
+    "alice,\"Liddell, Alice\",1001,S1001,alice,Lab A,alice@example.edu\n"
+    "bob,\"Builder, Bob\",1002,S1002,bob,Lab A,bob@example.edu\n"
+    "mallory,\"Mallory, M.\",1003,S1003,mallory,Lab B,mallory@example.edu\n"
+    "dana,\"Scully, Dana\",1004,S1004,dana,Lab B,dana@example.edu\n"
+)
+
+
+def write_roster(t: Term) -> Path:
+    path = t.course.root / "roster.csv"
+    path.write_text(DEMO_ROSTER, encoding="utf-8")
+    return path
+
+
+def prairielearn_results(t: Term, student: str, record: dict, aid: str) -> Path:
+    """What PrairieLearn would receive for one student's one assignment (its curve included)."""
+    from autograder.reports import prairielearn
+
+    one = {**record, "tests": [x for x in record["tests"] if x["assignment"] == aid]}
+    home = term.autograded_dir(t.course, student)
+    return prairielearn.write(one, t.course.root / "prairielearn" / student / "results.json", images_from=home)

@@ -15,6 +15,7 @@ record with such a test on the next run, which then stores the score and clears 
 from __future__ import annotations
 
 import warnings
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterable
 
@@ -41,7 +42,7 @@ def sync(course: course_config.Course, ids: Iterable[str] | None = None) -> None
         for a in course.assignments:
             if ids and a.id not in ids:
                 continue
-            gb.update_or_create_assignment(a.id)
+            gb.update_or_create_assignment(a.id, duedate=_naive_utc(course.due_at(a.id)))
             try:
                 gb.find_notebook(a.notebook_stem, a.id)
             except MissingEntry:
@@ -57,8 +58,15 @@ def sync(course: course_config.Course, ids: Iterable[str] | None = None) -> None
                 gb.update_or_create_grade_cell(cell_name("hidden", name), a.notebook_stem, a.id, max_score=points, cell_type="code")
 
 
+def _naive_utc(moment: datetime | None) -> datetime | None:
+    """nbgrader's gradebook keeps times as naive UTC."""
+    return moment.astimezone(timezone.utc).replace(tzinfo=None) if moment else None
+
+
 def store(course: course_config.Course, student: str, results: dict, timestamp: str | None = None) -> None:
-    """Write one student's graded results (the Gradescope-style dict from report.gradescope)."""
+    """Write one student's graded results (a record, report.record), and with them nbgrader's view of
+    lateness: the assignment's due date, the submission's timestamp and extension, and the notebook's
+    late_submission_penalty (nbgrader's export subtracts it from the score)."""
     by_assignment: dict[str, list[dict]] = {}
     for t in results["tests"]:
         by_assignment.setdefault(t["assignment"], []).append(t)
@@ -68,9 +76,17 @@ def store(course: course_config.Course, student: str, results: dict, timestamp: 
         gb.update_or_create_student(student)
         for aid, tests in by_assignment.items():
             a = course.assignment(aid)
-            kwargs = {"timestamp": timestamp} if timestamp else {}
+            late = (results.get("late") or {}).get(aid)
+            kwargs: dict = {"timestamp": timestamp} if timestamp else {}
+            if late and late.get("submitted"):
+                kwargs["timestamp"] = _naive_utc(datetime.fromisoformat(late["submitted"]))
+            base = course.due_at(aid)
+            gb.update_or_create_assignment(aid, duedate=_naive_utc(base))
             sub = gb.update_or_create_submission(aid, student, **kwargs)
+            mine = _naive_utc(datetime.fromisoformat(late["due"])) if late and late.get("due") else None
+            sub.extension = (mine - _naive_utc(base)) if late and late.get("extended") and mine and base else None
             nb = next(n for n in sub.notebooks if n.name == a.notebook_stem)
+            nb.late_submission_penalty = float(late["penalty"]) if late and late.get("penalty") else None
             for t in tests:
                 cell = gb.find_grade_cell(cell_name(t["kind"], t["test"]), a.notebook_stem, aid)
                 try:

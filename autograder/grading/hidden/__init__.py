@@ -53,6 +53,8 @@ class Verdict:
     fraction: float = 1.0
     message: str = ""
     files: dict[str, str] = field(default_factory=dict)  # label -> path
+    # Figures this (trusted) test measured itself, e.g. {"test_accuracy": 0.87}: for summaries and leaderboards.
+    metrics: dict[str, float] = field(default_factory=dict)
 
 
 _REGISTRY: dict[str, dict[str, HiddenTest]] = {}
@@ -261,6 +263,17 @@ class Outcome:
     fraction: float = 0.0
     files: dict[str, str] = field(default_factory=dict)
     hung: bool = False  # a call ran past its time: the grader skips this stub's other tests
+    metrics: dict[str, float] = field(default_factory=dict)
+
+
+def _metrics(values: object) -> dict[str, float]:
+    """A verdict's metrics as finite floats under string keys; anything else is dropped."""
+    import math
+
+    if not isinstance(values, dict):
+        return {}
+    return {str(k): float(v) for k, v in values.items()
+            if type(v) in (int, float) and math.isfinite(v)}
 
 
 @contextmanager
@@ -309,5 +322,6 @@ def run(test: HiddenTest, submission: Submission, time_limit: float,
         verdict = Verdict(0.0, f"internal grader error ({type(exc).__name__}: {exc}); the instructor has been told")
         error = True
     fraction = min(max(verdict.fraction, 0.0), 1.0)
-    return (Outcome(test, fraction >= 1.0, verdict.message, time.monotonic() - start, error, fraction, verdict.files, hung),
+    return (Outcome(test, fraction >= 1.0, verdict.message, time.monotonic() - start, error, fraction, verdict.files, hung,
+                    _metrics(verdict.metrics)),
             student.ops)
