@@ -38,7 +38,7 @@ from traitlets.config import Config
 from autograder import config as course_config
 from autograder.authoring import release
 from autograder.grading import intake
-from autograder.term import deadlines, gradebook
+from autograder.term import deadlines, gradebook, witness
 
 
 def settings(course: course_config.Course, exchange: Path | str | None = None) -> Config:
@@ -112,8 +112,10 @@ def collect(course: course_config.Course, ids: list[str] | None = None, exchange
 
     `check_owner=False` only where one account plays every student (the demo, the tests).
     """
-    for aid in ids or [a.id for a in course.assignments]:
+    aids = ids or [a.id for a in course.assignments]
+    for aid in aids:
         _run_exchange(SafeCollect, course, aid, exchange, update=True, check_owner=check_owner)
+    witness.record(course, aids, students(course))  # what the grader saw, and when: bounds every claimed time
     return students(course)
 
 

@@ -31,6 +31,7 @@ from traitlets import Enum, Float
 
 from autograder import config as course_config
 from autograder.grading import intake
+from autograder.term import witness
 
 UTC = timezone.utc
 DAY = 86400.0
@@ -59,13 +60,15 @@ class Lateness:
 
     def describe(self) -> str:
         """One line for people: "submitted 1 day 3 h late: −10%"."""
-        if self.note:
+        if self.note and self.submitted is None:
             return self.note
         ext = " (extended deadline)" if self.extended else ""
         if not self.late:
-            return f"submitted on time{ext}"
-        cost = f"−{self.percent:g}%" if self.percent else "no penalty"
-        return f"submitted {duration(self.seconds_late)} late{ext}: {cost}"
+            text = f"submitted on time{ext}"
+        else:
+            cost = f"−{self.percent:g}%" if self.percent else "no penalty"
+            text = f"submitted {duration(self.seconds_late)} late{ext}: {cost}"
+        return f"{text} ({self.note})" if self.note else text
 
     def to_dict(self, earned: float) -> dict[str, Any]:
         return {"due": _iso(self.due), "submitted": _iso(self.submitted), "seconds_late": round(self.seconds_late, 3),
@@ -157,7 +160,8 @@ def assess(course: course_config.Course, aid: str, student: str | None, submitte
         return Lateness(aid, due, None, 0.0, 0.0, extended, note or "no submission time known: counted as on time")
     # Both in UTC before subtracting: Python subtracts two datetimes of the same zone on the wall clock.
     seconds = max(0.0, (submitted.astimezone(UTC) - due.astimezone(UTC)).total_seconds())
-    return Lateness(aid, due, submitted.astimezone(UTC), seconds, percent_late(course.policy_for(aid), seconds), extended)
+    return Lateness(aid, due, submitted.astimezone(UTC), seconds, percent_late(course.policy_for(aid), seconds), extended,
+                    note)
 
 
 def parse_timestamp(text: str) -> datetime:
@@ -202,6 +206,20 @@ def collected_at(folder: Path | str, aid: str) -> tuple[datetime | None, str]:
         return None, f"{name} holds no readable time: {fallback}"
 
 
+def witnessed(course: course_config.Course, student: str, aid: str, claimed: datetime | None,
+              note: str) -> tuple[datetime | None, str]:
+    """The claimed time held to what the grader's own collects saw (term/witness.py): never before a
+    collect that did not find this work yet, never after the first one that did."""
+    seen = witness.bounds(course, student, aid)
+    if seen.earliest is not None and (claimed is None or claimed < seen.earliest):
+        said = f"{TIMESTAMP} says {show(claimed)}" if claimed else note.split(":")[0]
+        return seen.earliest, (f"{said}, but the grader's collect at {show(seen.earliest)} did not find this work "
+                               "yet: counted from that collect")
+    if seen.latest is not None and claimed is not None and claimed > seen.latest:
+        return seen.latest, f"{TIMESTAMP} says a time after the collect that found this work: counted from that collect"
+    return claimed, note
+
+
 def submitted_ids(folder: Path | str) -> set[str]:
     """The assignment folders a student's submitted/ folder holds (not followed)."""
     try:
@@ -217,7 +235,7 @@ def for_student(course: course_config.Course, folder: Path | str, student: str, 
     for aid in dict.fromkeys(aids):
         if aid not in present or course.assignment(aid).due is None:
             continue
-        submitted, note = collected_at(folder, aid)
+        submitted, note = witnessed(course, student, aid, *collected_at(folder, aid))
         lateness = assess(course, aid, student, submitted, note)
         if lateness is not None:
             out[aid] = lateness
