@@ -382,6 +382,9 @@ def _demo_lms(t, run) -> None:
     print(f"  {done.written} student(s), header: {header[:100]}{' ...' if len(header) > 100 else ''}")
     for line in lms.summary(done):
         print(f"  {line}")
+    moodle = lms.export(t.course, roster, t.course.root / "moodle.csv", "moodle", "email")
+    print(f"   and --format moodle --key email --to moodle.csv: {moodle.written} student(s), "
+          f"first column {moodle.path.read_text(encoding='utf-8').split(',', 1)[0]!r}")
     aid = next((a.id for a in t.course.assignments if a.training), t.course.assignments[0].id)
     if "alice" in run.records:
         path = demo.prairielearn_results(t, "alice", run.records["alice"], aid)

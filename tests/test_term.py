@@ -173,3 +173,32 @@ def test_a_student_the_grader_chokes_on_costs_nobody_else(course, tmp_path, monk
     monkeypatch.setattr(grade, "grade", real)
     again = term.grade_class(t.course, jobs=1, train=False)
     assert again.graded == ["ben"] and sorted(again.skipped) == ["ann", "cat"] and not again.failed
+
+
+def test_the_term_produces_every_lms_and_platform_format(graded, capsys):
+    """What `course demo` ends with, on this term: Canvas and Moodle CSVs through a roster (dana
+    enrolled, never submitting), PrairieLearn's results, Gradescope's Markdown results.json per
+    student, and the collect log that bounds each claimed submission time."""
+    import json
+
+    from autograder import cli
+    from autograder.term import witness
+
+    t, run = graded
+    cli._demo_lms(t, run)
+    out = capsys.readouterr().out
+    canvas = list(csv.reader((t.course.root / "canvas.csv").open(encoding="utf-8")))
+    assert canvas[0][:5] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
+    assert canvas[1][0].strip() == "Points Possible" and len(canvas) == 2 + 4
+    dana = next(r for r in canvas if r[2] == "S1004")
+    assert dana[5:] == [""] * len(t.course.assignments) and "dana" in out
+    moodle = list(csv.reader((t.course.root / "moodle.csv").open(encoding="utf-8")))
+    assert moodle[0][0] == "Email address" and {r[0] for r in moodle[1:]} >= {"alice@example.edu", "bob@example.edu"}
+    pl = json.loads((t.course.root / "prairielearn" / "alice" / "results.json").read_text())
+    assert pl["gradable"] is True and 0 <= pl["score"] <= 1 and pl["tests"]
+    for s in demo.STUDENTS:
+        gs = json.loads((term.autograded_dir(t.course, s) / "results.json").read_text())
+        assert gs["output_format"] == "md" and all(x["output_format"] == "md" for x in gs["tests"])
+    log = [json.loads(line) for line in witness.log_path(t.course).read_text().splitlines()]
+    assert {e["assignment"] for e in log} == {a.id for a in t.course.assignments}
+    assert all(set(e["seen"]) == set(demo.STUDENTS) and all(e["seen"].values()) for e in log)
