@@ -324,6 +324,9 @@ def test_a_term_applies_deadlines_and_an_extension_needs_no_regrading(course, tm
     assert {s: again.records[s] for s in ("ben", "cat")} == {s: run.records[s] for s in ("ben", "cat")}
     assert again.records["ann"]["score"] == earned and again.records["ann"]["late"][A]["extended"]
     assert json.loads((term.autograded_dir(c, "ann") / "record.json").read_text())["score"] == earned
+    restored = json.loads((term.autograded_dir(c, "ann") / "results.json").read_text())
+    assert restored["score"] == earned and "late" not in restored["output"]  # results.json restamped too
+    assert stored["tests"] == restored["tests"]
     rows = {r["student_id"]: r for r in csv.DictReader(gradebook.export_csv(c, tmp_path / "g2.csv").open())
             if r["assignment"] == A}
     assert float(rows["ann"]["late_submission_penalty"]) == 0 and float(rows["ann"]["score"]) == earned

@@ -151,6 +151,21 @@ def record(result: SubmissionResult) -> dict[str, Any]:
     }
 
 
+def from_record(rec: dict, folder: Path) -> SubmissionResult:
+    """A stored record back as a typed result (a restamped record's results.json and JUnit are
+    written again from it); its texts were cleaned when it was written."""
+    from autograder.grading.grade import TestResult
+    from autograder.term.deadlines import Lateness
+
+    tests = [TestResult(t["assignment"], t["test"], tuple(t.get("stubs", ())), float(t["score"]), float(t["max_score"]),
+                        t.get("output", ""), grader_error=bool(t.get("grader_error")), files=dict(t.get("files") or {}),
+                        kind=t.get("kind", "hidden"), metrics=dict(t.get("metrics") or {}))
+             for t in rec.get("tests", [])]
+    late = {aid: Lateness.from_dict(aid, d) for aid, d in (rec.get("late") or {}).items()}
+    return SubmissionResult(Path(folder), tests, list(rec.get("notes", [])), float(rec.get("seconds", 0)),
+                            rec.get("sandbox", ""), lateness=late)
+
+
 def write_results(result: SubmissionResult, path: Path, course: Any = None) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

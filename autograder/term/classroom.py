@@ -265,9 +265,15 @@ def _refused(course: course_config.Course, folder: Path, why: str, train: bool):
 
 def _restamped(course: course_config.Course, student: str, rec: dict) -> dict:
     """An unchanged submission's record under today's deadlines (an extension since it was graded)."""
+    from autograder.reports import report
+
     new = deadlines.restamp(course, submitted_dir(course) / student, student, rec)
     if new != rec:
-        _atomic_write(autograded_dir(course, student) / "record.json", json.dumps(new, indent=1) + "\n")
+        out = autograded_dir(course, student)
+        result = report.from_record(new, submitted_dir(course) / student)  # every stored format says the same
+        report.write_results(result, out / "results.json", course)
+        report.write_junit(result, out / "junit.xml")
+        _atomic_write(out / "record.json", json.dumps(new, indent=1) + "\n")
     return new
 
 
