@@ -457,3 +457,44 @@ def test_a_flood_of_huge_outputs_keeps_results_json_within_its_cap(tmp_path, cou
     # A normal result is not shortened at all.
     small = report.gradescope(SubmissionResult(tmp_path, [Scored(A1, "t", ("s",), 0.0, 1.0, "y" * 3000)]))
     assert "y" * 3000 in small["tests"][0]["output"]
+
+
+def _curve(folder) -> str:
+    from autograder.grading import trained
+
+    return str(trained.plot_curve(trained.Trained(accuracy=0.81, loss=[2.3, 1.2, 0.8], train_accuracy=[0.1, 0.5, 0.7],
+                                                  seconds=3.0), folder / "lenet_curve.png", title="LeNet"))
+
+
+def test_the_training_curve_is_inlined_as_html_and_every_text_in_it_escaped(tmp_path):
+    import base64
+    import html as htmlmod
+
+    hostile = "<script>alert(1)</script><img src=x onerror=alert(2)> [l](http://evil)"
+    curve = _curve(tmp_path)
+    result = SubmissionResult(tmp_path, [_trained(0.81, hostile, files={"training curve": curve}),
+                                         Scored(A1, "t", ("s",), 0.0, 1.0, hostile)])
+    lenet, other = report.gradescope(result)["tests"]
+    assert lenet["output_format"] == "html" and other["output_format"] == "md"
+    src = lenet["output"].split('src="data:image/png;base64,', 1)[1].split('"', 1)[0]
+    assert base64.b64decode(src) == Path(curve).read_bytes()
+    assert "<script>" not in lenet["output"] and "onerror=alert(2)>" not in lenet["output"]
+    assert htmlmod.escape(hostile) in lenet["output"] and "<strong>0.8100</strong>" in lenet["output"]
+    # What is not a PNG the grader wrote is never inlined: a fake one, or a link to one.
+    (tmp_path / "fake.png").write_text("<svg onload=alert(1)>")
+    (tmp_path / "linked.png").symlink_to(curve)
+    for path in (tmp_path / "fake.png", tmp_path / "linked.png", tmp_path / "missing.png"):
+        t = report.gradescope(SubmissionResult(tmp_path, [_trained(0.81, "", files={"training curve": str(path)})]))["tests"][0]
+        assert t["output_format"] == "md" and "data:image" not in t["output"], path
+
+
+def test_the_curve_is_the_first_thing_dropped_when_results_json_must_shrink(tmp_path, course):
+    from autograder.reports import gradescope_md
+
+    curve = _curve(tmp_path)
+    tests = [Scored(A1, f"test_{i}", ("stub",), 0.0, 1.0, "x" * 1_000_000) for i in range(200)]
+    result = SubmissionResult(tmp_path, tests + [_trained(0.8, "", files={"training curve": curve})])
+    report.write_results(result, tmp_path / "r.json", course)
+    assert (tmp_path / "r.json").stat().st_size <= gradescope_md.MAX_BYTES
+    lenet = json.loads((tmp_path / "r.json").read_text())["tests"][-1]
+    assert lenet["output_format"] == "md" and "test accuracy **0.8000**" in lenet["output"]

@@ -6,10 +6,12 @@ backtick run in the text (so nothing inside can close it), where links, images a
 inert. The few inline texts (assignment, test and stub names) go through `report.md()`, which
 backslash-escapes everything that could start markup.
 
-Images: Gradescope documents no way to attach one, and whether its Markdown/HTML renderer keeps a
-`data:` URL image is undocumented (sanitisers usually drop them), so results.json carries the
-training curve as text (epochs, final train loss, test accuracy); the per-student feedback page
-(feedback.py) carries the plot itself.
+Images: Gradescope has no attachment field, but its "html" output format keeps an `<img>` whose
+source is a base64 `data:` URL (the way Gradescope's own autograder samples discussion settles
+it). So the one test with a training curve the grader plotted is written as HTML, every text in
+it escaped, the curve inlined; every other test stays Markdown. The curve is read only as a PNG
+the grader wrote (magic bytes checked, size capped, no link followed), and it is the first thing
+`fit()` drops when the file grows too big, falling back to Markdown with the figures in words.
 
 Size: Gradescope documents no limit for results.json, but a huge one is slow to upload and
 render, and other platforms reject such files (PrairieLearn: 100 KiB, later 1 MB). MAX_BYTES keeps
@@ -19,10 +21,14 @@ the whole file fits.
 
 from __future__ import annotations
 
+import base64
+import html
 import json
 import re
+from pathlib import Path
 from typing import Any, Callable
 
+from autograder.grading import intake
 from autograder.reports import clean
 
 MAX_BYTES = 512 * 1024
@@ -30,6 +36,9 @@ MAX_BYTES = 512 * 1024
 LIMITS = (clean.OUTPUT, 2000, 800, 300, 0)
 
 _BACKTICKS = re.compile(r"`+")
+CURVE = "training curve"  # the label a training test gives its plot in TestResult.files
+MAX_IMAGE_BYTES = 256 * 1024
+_PNG = b"\x89PNG\r\n\x1a\n"
 
 
 def fence(text: str) -> str:
@@ -39,35 +48,36 @@ def fence(text: str) -> str:
     return f"{bar}text\n{text.rstrip()}\n{bar}"
 
 
-def training_summary(metrics: dict[str, float], has_plot: bool) -> str:
+def training_summary(metrics: dict[str, float], has_plot: bool, strong: Callable[[str], str] = lambda x: f"**{x}**",
+                     plot_note: str = " The training curve is plotted in your feedback page.") -> str:
     """One line about a training test from the grader's own figures; "" if there are none."""
     if "test_accuracy" not in metrics:
         return ""
     parts = []
     if "epochs" in metrics:
         parts.append(f"{metrics['epochs']:g} epoch(s)")
-    parts.append(f"test accuracy **{metrics['test_accuracy']:.4f}** (measured by the grader)")
+    parts.append(f"test accuracy {strong(format(metrics['test_accuracy'], '.4f'))} (measured by the grader)")
     if "final_train_loss" in metrics:
         parts.append(f"final train loss {metrics['final_train_loss']:.4f} (as your run reported it)")
-    line = "**Training:** " + ", ".join(parts) + "."
-    if has_plot:
-        line += " The training curve is plotted in your feedback page."
-    return line
+    line = strong("Training:") + " " + ", ".join(parts) + "."
+    return line + (plot_note if has_plot else "")
+
+
+def _status(t: Any, strong: Callable[[str], str], code: Callable[[str], str]) -> str:
+    if t.grader_error:
+        return strong("Not graded yet") + ": the grader could not run this test (not a problem with your work)."
+    if t.passed:
+        return strong("Passed.")
+    stubs = ", ".join(code(s) for s in t.stubs)
+    return strong(f"Failed ({t.score:g} / {t.max_score:g})") + (f": check {stubs}." if stubs else ".")
 
 
 def test_output(t: Any, limit: int) -> str:
     """A test's Markdown: a status line, the training summary if any, its output fenced."""
     from autograder.reports.report import md
 
-    if t.grader_error:
-        head = "**Not graded yet**: the grader could not run this test (not a problem with your work)."
-    elif t.passed:
-        head = "**Passed.**"
-    else:
-        stubs = ", ".join(f"`{md(s)}`" if "`" not in s else md(s) for s in t.stubs)
-        head = f"**Failed** ({t.score:g} / {t.max_score:g}){': check ' + stubs if stubs else ''}."
-    parts = [head]
-    summary = training_summary(t.metrics, "training curve" in t.files)
+    parts = [_status(t, lambda x: f"**{x}**", lambda s: f"`{md(s)}`" if "`" not in s else md(s))]
+    summary = training_summary(t.metrics, CURVE in t.files)
     if summary:
         parts.append(summary)
     text = clean.text(t.output, limit) if limit else ""
@@ -76,6 +86,33 @@ def test_output(t: Any, limit: int) -> str:
     elif t.output.strip():
         parts.append("_(output left out to keep the results within Gradescope's size)_")
     return "\n\n".join(parts)
+
+
+def curve_png(t: Any) -> str | None:
+    """The training curve the grader plotted for this test, base64; None when there is no real PNG."""
+    path = t.files.get(CURVE) if isinstance(t.files, dict) else None
+    if not path:
+        return None
+    p = Path(path)
+    try:
+        data = intake.read_bytes(p.parent, p.name, follow_root=False, limit=MAX_IMAGE_BYTES)
+    except (OSError, ValueError, intake.Refused):
+        return None
+    return base64.b64encode(data).decode("ascii") if data.startswith(_PNG) else None
+
+
+def test_html(t: Any, limit: int, png: str) -> str:
+    """A training test as HTML (Gradescope's "html" format): every text escaped, the curve inlined."""
+    strong = lambda x: f"<strong>{html.escape(x)}</strong>"  # noqa: E731
+    parts = [f"<p>{_status(t, strong, lambda s: f'<code>{html.escape(s)}</code>')}</p>"]
+    summary = training_summary(t.metrics, False, strong)
+    if summary:
+        parts.append(f"<p>{summary}</p>")
+    parts.append(f'<p><img alt="training curve" style="max-width:100%" src="data:image/png;base64,{png}"></p>')
+    text = clean.text(t.output, limit) if limit else ""
+    if text.strip():
+        parts.append(f"<pre>{html.escape(text.rstrip())}</pre>")
+    return "\n".join(parts)
 
 
 def leaderboard(tests: list[Any], course: Any | None) -> list[dict[str, Any]]:

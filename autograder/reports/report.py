@@ -98,6 +98,12 @@ def gradescope(result: SubmissionResult, course: Any = None) -> dict[str, Any]:
     if late_lines(result):  # the score above is after the penalty; Gradescope's own late policy comes on top
         output += "\n\n" + "\n".join(f"- {md(line)}" for line in late_lines(result))
     board = gmd.leaderboard(result.tests, course)
+    curves = {i: png for i, t in enumerate(result.tests) if (png := gmd.curve_png(t))}
+
+    def one(i: int, t: TestResult, limit: int) -> dict[str, str]:
+        if i in curves and limit == gmd.LIMITS[0]:  # the curve goes first when the file must shrink
+            return {"output": gmd.test_html(t, limit, curves[i]), "output_format": "html"}
+        return {"output": gmd.test_output(t, limit), "output_format": "md"}
 
     def build(limit: int) -> dict[str, Any]:
         return {
@@ -115,13 +121,12 @@ def gradescope(result: SubmissionResult, course: Any = None) -> dict[str, Any]:
                     "score": round(t.score, 4),
                     "max_score": t.max_score,
                     "status": "passed" if t.passed else "failed",
-                    "output": gmd.test_output(t, limit),
-                    "output_format": "md",
+                    **one(i, t, limit),
                     "visibility": "visible",
                     "tags": list(t.stubs),
                     **({"extra_data": {"grader_error": True}} if t.grader_error else {}),
                 }
-                for t in result.tests
+                for i, t in enumerate(result.tests)
             ],
         }
 
