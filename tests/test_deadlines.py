@@ -15,8 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from autograder import cli
-from autograder import config as course_config
+from autograder import cli, config as course_config
 from autograder.config import CourseConfigError, LatePolicy
 from autograder.grading import grade
 from autograder.grading.grade import SubmissionResult

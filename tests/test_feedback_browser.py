@@ -17,8 +17,7 @@ from pathlib import Path
 import pytest
 
 from autograder.grading import trained
-from autograder.grading.grade import SubmissionResult
-from autograder.grading.grade import TestResult as Scored
+from autograder.grading.grade import SubmissionResult, TestResult as Scored
 from autograder.reports import feedback, report
 
 HOSTILE = "<script>alert(1)</script><img src=x onerror=alert(2)>"

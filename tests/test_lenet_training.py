@@ -11,10 +11,9 @@ import pytest
 import torch
 
 from autograder import config
-from autograder.grading import content, grade
+from autograder.grading import content, grade, trained as lenet
 from autograder.reports import feedback, report
 from autograder.runtime import sandbox
-from autograder.grading import trained as lenet
 from autograder.runtime.sandboxed import training
 from corpus.build import write_submission
 from sandbox_util import wait_for_no_leftovers

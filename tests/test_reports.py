@@ -21,8 +21,7 @@ import pytest
 from autograder import config, data
 from autograder.grading import grade
 from autograder.reports import clean, feedback, report
-from autograder.grading.grade import SubmissionResult
-from autograder.grading.grade import TestResult as Scored
+from autograder.grading.grade import SubmissionResult, TestResult as Scored
 
 ROOT = Path(__file__).resolve().parent.parent
 A1 = "01_dense_to_conv"

@@ -57,8 +57,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from autograder import config, notebook
-from autograder.grading import content, grade
-from autograder.grading import trained as lenet
+from autograder.grading import content, grade, trained as lenet
 from autograder.runtime.sandboxed import training
 from corpus.build import (EXTRA_CELL, answered_notebook, corpus_cells, corpus_files, stub_assignment, target_of,
                           write_submission)

@@ -12,8 +12,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from autograder import config as course_config
-from autograder.term import classroom as term
-from autograder.term import deadlines, witness
+from autograder.term import classroom as term, deadlines, witness
 from test_deadlines import A, _deadlines, _timestamp, _write_course
 
 UTC = timezone.utc

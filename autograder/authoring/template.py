@@ -15,8 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from autograder import config as course_config
-from autograder import notebook
+from autograder import config as course_config, notebook
 
 # The student side, whole: autograder/student/ and the three shared modules it imports. Never
 # grading/, runtime/, authoring/, term/, reports/ or solutions/ (the leak check is this list).

@@ -17,10 +17,8 @@ import stat
 import time
 from typing import Any, Callable, Iterator, Union
 
-from autograder import config as course_config
-from autograder.grading import content, help
-from autograder.grading import intake
-from autograder import notebook
+from autograder import config as course_config, notebook
+from autograder.grading import content, help, intake
 from autograder.runtime.sandbox import DEFAULT_REPLY_BYTES, Child, ChildDied, ChildTimeout, Limits
 from autograder.runtime.sandboxed import wire
 

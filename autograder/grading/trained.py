@@ -37,8 +37,7 @@ from typing import Callable
 
 import torch
 
-from autograder import config as course_config
-from autograder import data
+from autograder import config as course_config, data
 from autograder.runtime.sandboxed import training
 from autograder.runtime.sandbox import GiB, Limits
 

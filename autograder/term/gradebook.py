@@ -22,8 +22,7 @@ from typing import Iterable
 from nbgrader.api import Grade, Gradebook, MissingEntry
 from sqlalchemy.exc import SAWarning
 
-from autograder import config as course_config
-from autograder import notebook
+from autograder import config as course_config, notebook
 
 HIDDEN_PREFIX = "hidden_"
 

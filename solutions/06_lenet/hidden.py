@@ -16,9 +16,8 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 from torch import nn
 
-from autograder.grading import checks
+from autograder.grading import checks, promises
 from course_content.shared import strategies as s
-from autograder.grading import promises
 from autograder.grading.hidden import Student, Verdict, hidden_test
 from autograder.grading.submission import StubError
 from autograder.student.visible import show

@@ -14,9 +14,8 @@ import torch.nn.functional as F
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from autograder.grading import checks
+from autograder.grading import checks, promises
 from course_content.shared import strategies as s
-from autograder.grading import promises
 from autograder.grading.hidden import Student, hidden_test
 from autograder.student.visible import show
 

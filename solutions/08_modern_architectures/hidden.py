@@ -13,8 +13,7 @@ import torch
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from autograder.grading import checks, promises
-from autograder.grading import hidden
+from autograder.grading import checks, hidden, promises
 from autograder.grading.hidden import Student, hidden_test
 
 from . import oracles

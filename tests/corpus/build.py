@@ -19,8 +19,7 @@ from pathlib import Path
 
 import nbformat
 
-from autograder import config
-from autograder import notebook
+from autograder import config, notebook
 from autograder.notebook import load_cells
 
 ROOT = Path(__file__).resolve().parents[2]
