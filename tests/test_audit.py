@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from autograder import config
-from autograder.grading import checks, content
+from autograder.grading import content
 from autograder.authoring.audit import equivalence, runner, session
 from autograder.authoring.audit.operators import Mutant
 
@@ -37,6 +37,7 @@ expect(row_sums, X, 0.5, expected=torch.tensor([1.5, 3.5]))
 HIDDEN = '''
 import torch
 from hypothesis import given
+from autograder.grading import checks
 from autograder.grading.hidden import hidden_test
 from course_content.shared import strategies as s
 
