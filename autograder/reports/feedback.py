@@ -13,7 +13,6 @@ escaping (autoescape is on for the whole template; nothing is marked safe).
 
 from __future__ import annotations
 
-import base64
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from typing import Any
 from jinja2 import Environment, select_autoescape
 
 from autograder.grading import intake
+from autograder.reports import images
 
 STYLE = """
 :root{--ok:#1a7f37;--bad:#c62828;--part:#b26a00;--wait:#8a6d00;--line:#d8dee4;--muted:#57606a}
@@ -107,14 +107,7 @@ TEMPLATE = """<!doctype html>
 
 def _image(course, student: str, path: str) -> str | None:
     """A PNG the grader left in autograded/<student>/ (a training curve), base64; None otherwise."""
-    home = Path(course.root) / "autograded" / student
-    p = Path(path)
-    if p.suffix != ".png" or not p.is_relative_to(home):
-        return None
-    try:
-        return base64.b64encode(intake.read_bytes(home, p.relative_to(home).as_posix())).decode()
-    except (OSError, intake.Refused):
-        return None
+    return images.png_base64(path, Path(course.root) / "autograded" / student, intake.MAX_FILE_BYTES)
 
 
 def _state(t: dict) -> str:

@@ -21,15 +21,13 @@ the whole file fits.
 
 from __future__ import annotations
 
-import base64
 import html
 import json
 import re
 from pathlib import Path
 from typing import Any, Callable
 
-from autograder.grading import intake
-from autograder.reports import clean
+from autograder.reports import clean, images
 
 MAX_BYTES = 512 * 1024
 # Per-test output caps tried in turn by fit(): clean.OUTPUT first, then shorter.
@@ -38,7 +36,6 @@ LIMITS = (clean.OUTPUT, 2000, 800, 300, 0)
 _BACKTICKS = re.compile(r"`+")
 CURVE = "training curve"  # the label a training test gives its plot in TestResult.files
 MAX_IMAGE_BYTES = 256 * 1024
-_PNG = b"\x89PNG\r\n\x1a\n"
 
 
 def fence(text: str) -> str:
@@ -91,14 +88,7 @@ def test_output(t: Any, limit: int) -> str:
 def curve_png(t: Any) -> str | None:
     """The training curve the grader plotted for this test, base64; None when there is no real PNG."""
     path = t.files.get(CURVE) if isinstance(t.files, dict) else None
-    if not path:
-        return None
-    p = Path(path)
-    try:
-        data = intake.read_bytes(p.parent, p.name, follow_root=False, limit=MAX_IMAGE_BYTES)
-    except (OSError, ValueError, intake.Refused):
-        return None
-    return base64.b64encode(data).decode("ascii") if data.startswith(_PNG) else None
+    return images.png_base64(path, Path(path).parent, MAX_IMAGE_BYTES, follow_home=False) if path else None
 
 
 def test_html(t: Any, limit: int, png: str) -> str:

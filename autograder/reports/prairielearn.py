@@ -14,20 +14,17 @@ student's zero, on PrairieLearn as everywhere else in this grader.
 
 from __future__ import annotations
 
-import base64
 import json
-import os
 import uuid
 from pathlib import Path
 from typing import Any
 
 from autograder import config as course_config
-from autograder.reports import clean
+from autograder.reports import clean, images
 
 LIMIT = 1_000_000          # bytes: PrairieLearn's documented cap on results.json
 IMAGE_BYTES = 300_000      # one image, before base64
 SLIM_OUTPUT = 500          # characters per test when the whole file must shrink
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
 def results(record: dict, *, images_from: Path | None = None) -> dict[str, Any]:
@@ -91,21 +88,8 @@ def _test(t: dict, images_from: Path | None) -> dict[str, Any]:
 
 def _image(label: str, path: str, home: Path | None) -> dict[str, str] | None:
     """A PNG the grader wrote inside `home`, as PrairieLearn's {label, url}; None for anything else."""
-    from autograder.grading import intake
-
-    if home is None:
-        return None
-    # Both made absolute the same way (no link followed): the grader may have been given a relative workdir.
-    home, p = Path(os.path.abspath(home)), Path(os.path.abspath(path))
-    if p.suffix != ".png" or not p.is_relative_to(home):
-        return None
-    try:
-        data = intake.read_bytes(home, p.relative_to(home).as_posix())
-    except (OSError, intake.Refused):
-        return None
-    if not data.startswith(PNG_MAGIC) or len(data) > IMAGE_BYTES:
-        return None
-    return {"label": label, "url": "data:image/png;base64," + base64.b64encode(data).decode()}
+    data = images.png_base64(path, home, IMAGE_BYTES) if home is not None else None
+    return {"label": label, "url": "data:image/png;base64," + data} if data else None
 
 
 def fit(out: dict[str, Any]) -> dict[str, Any]:

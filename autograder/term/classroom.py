@@ -176,7 +176,7 @@ def fingerprint(course: course_config.Course, folder: Path, train: bool) -> str:
     return h.hexdigest()
 
 
-# Deadlines change no test's score: a record is restamped with them (deadlines.restamp), not regraded.
+# Deadlines change no test's score: a record is restamped with them (_restamped), not regraded.
 _DEADLINE_KEYS, _ASSIGNMENT_DEADLINE_KEYS = ("timezone", "late_policy", "extensions"), ("due", "late_policy")
 
 
@@ -267,10 +267,12 @@ def _restamped(course: course_config.Course, student: str, rec: dict) -> dict:
     """An unchanged submission's record under today's deadlines (an extension since it was graded)."""
     from autograder.reports import report
 
-    new = deadlines.restamp(course, submitted_dir(course) / student, student, rec)
+    folder = submitted_dir(course) / student
+    result = report.from_record(rec, folder)  # its tests and scores untouched; only the lateness is assessed again
+    result.lateness = deadlines.for_student(course, folder, student, [t.assignment for t in result.tests])
+    new = {**rec, **report.record(result)}
     if new != rec:
-        out = autograded_dir(course, student)
-        result = report.from_record(new, submitted_dir(course) / student)  # every stored format says the same
+        out = autograded_dir(course, student)  # every stored format says the same
         report.write_results(result, out / "results.json", course)
         report.write_junit(result, out / "junit.xml")
         _atomic_write(out / "record.json", json.dumps(new, indent=1) + "\n")

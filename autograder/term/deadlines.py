@@ -248,27 +248,6 @@ def at(course: course_config.Course, aids: Iterable[str], submitted: datetime, s
     return {aid: l for aid, l in out.items() if l is not None}
 
 
-def earned(tests: Iterable[dict], aid: str) -> float:
-    """An assignment's earned points in a record (a pending test scores nothing yet)."""
-    return sum(float(t.get("score", 0)) for t in tests if t.get("assignment") == aid and not t.get("grader_error"))
-
-
-def restamp(course: course_config.Course, folder: Path | str, student: str, rec: dict) -> dict:
-    """The record with its lateness assessed again (course.yaml's deadlines may have changed since it
-    was graded: `course extend`); its tests and their scores are untouched."""
-    tests = rec.get("tests", [])
-    late = for_student(course, folder, student, [t["assignment"] for t in tests])
-    raw = round(sum(float(t.get("score", 0)) for t in tests), 4)
-    penalties = {aid: l.to_dict(earned(tests, aid)) for aid, l in late.items()}
-    penalty = sum(p["penalty"] for p in penalties.values())
-    return {**rec, "raw_score": raw, "score": round(raw - penalty, 4), "late": penalties}
-
-
-def penalty_of(rec: dict, aid: str) -> float:
-    """The points a record's lateness takes from one assignment (0 when on time or not due)."""
-    return float((rec.get("late") or {}).get(aid, {}).get("penalty", 0.0))
-
-
 def show(moment: datetime | None) -> str:
     """'2026-10-03 23:59 Europe/Berlin' (or the offset when the zone has no name)."""
     if moment is None:
