@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import json
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,16 +56,29 @@ class Cell:
         return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
 
 
+def _metadata(cell: nbformat.NotebookNode) -> tuple[dict, list]:
+    """The cell's nbgrader metadata and tags, as far as they have the types nbgrader writes.
+
+    A student's file is JSON anyone can edit: nbgrader metadata that is not a mapping, a
+    grade_id that is not text, tags that are not a list of text are ignored (the cell is then
+    plain code, which still runs), never a crash of the grader."""
+    meta = cell.get("metadata", {})
+    meta = meta if isinstance(meta, dict) else {}
+    nbgrader, tags = meta.get("nbgrader", {}), meta.get("tags", [])
+    nbgrader = nbgrader if isinstance(nbgrader, dict) else {}
+    tags = [t for t in tags if isinstance(t, str)] if isinstance(tags, list) else []
+    return nbgrader, tags
+
+
 def _role(cell: nbformat.NotebookNode) -> Role:
-    meta = cell.get("metadata", {}).get("nbgrader", {})
-    tags = cell.get("metadata", {}).get("tags", [])
+    meta, tags = _metadata(cell)
     if cell.cell_type == "markdown":
-        return "manual" if meta.get("solution") and meta.get("grade") else "markdown"
+        return "manual" if meta.get("solution") is True and meta.get("grade") is True else "markdown"
     if cell.cell_type != "code":
         return "markdown"
-    if meta.get("grade") and not meta.get("solution"):
+    if meta.get("grade") is True and meta.get("solution") is not True:
         return "check"
-    if meta.get("solution"):
+    if meta.get("solution") is True:
         return "stub"
     if SLOW_TAG in tags:
         return "slow"
@@ -72,6 +86,7 @@ def _role(cell: nbformat.NotebookNode) -> Role:
 
 
 MAX_NOTEBOOK_BYTES = 64 * 1024**2
+MAX_CELLS = 2000  # this course's notebooks have under 100; more is a flood, refused before anything runs
 
 
 def read(path: Path | str) -> nbformat.NotebookNode:
@@ -113,28 +128,38 @@ def read(path: Path | str) -> nbformat.NotebookNode:
         raise NotebookError(f"{path}: not a Jupyter notebook: {str(exc)[:300]}") from None
     except RecursionError:
         raise NotebookError(f"{path}: nested too deep to be a notebook") from None
+    if len(nb.cells) > MAX_CELLS:
+        raise NotebookError(f"{path}: {len(nb.cells)} cells, more than the {MAX_CELLS} a notebook may have")
     return nb
 
 
 def cells(nb: nbformat.NotebookNode) -> list[Cell]:
     out = []
     for i, c in enumerate(nb.cells):
-        meta = c.get("metadata", {}).get("nbgrader", {})
+        if not isinstance(c.get("source"), str):
+            raise NotebookError(f"cell {i + 1}: its source is not text (edited by hand?); "
+                                "open the notebook in Jupyter and save it again")
+        meta, _ = _metadata(c)
+        grade_id, points = meta.get("grade_id"), meta.get("points")
         out.append(
             Cell(
                 index=i,
-                cell_type=c.cell_type,
+                cell_type=c.cell_type if isinstance(c.cell_type, str) else "raw",
                 source=c.source,
                 role=_role(c),
-                grade_id=meta.get("grade_id"),
-                points=meta.get("points"),
+                grade_id=grade_id if isinstance(grade_id, str) and grade_id else None,
+                points=float(points) if type(points) in (int, float) and math.isfinite(points) else None,
             )
         )
     return out
 
 
 def load_cells(path: Path | str) -> list[Cell]:
-    return cells(read(path))
+    nb = read(path)
+    try:
+        return cells(nb)
+    except NotebookError as exc:
+        raise NotebookError(f"{path}: {exc}") from None
 
 
 def runnable_source(source: str) -> str:

@@ -163,3 +163,61 @@ def test_a_stopped_child_is_still_cleaned_up(tmp_path):
     child.cleanup()
     assert child.proc is None
     assert wait_for_no_leftovers([str(tmp_path / "sub")]) == []
+
+
+def test_a_notebook_of_too_many_cells_is_refused_before_anything_runs(tmp_path, course):
+    """More cells than a notebook may have (notebook.MAX_CELLS) would not even fit in one message to
+    the child: refused unread, the student's zero with the count named, never a crash."""
+    from autograder import notebook
+
+    flood = ["x = 1\n"] * (notebook.MAX_CELLS + 10)
+    result = _graded(tmp_path, _quick(course), extra={STUB: flood})
+    assert result.tests and result.score == 0
+    assert any(f"more than the {notebook.MAX_CELLS} a notebook may have" in n for n in result.notes), result.notes
+
+
+def test_a_grader_bug_in_one_assignment_costs_that_assignment_only(tmp_path, course, monkeypatch, caplog):
+    """A surprise in the grader's own code: that assignment's tests are grader errors (pending, not
+    zeros), the other assignment is graded in full, and the reports are still written."""
+    other = "03_padding_stride"
+    folder = tmp_path / "sub"
+    for aid in (AID, other):
+        write_submission(folder, course, aid)
+    real_policy = grade._policy
+
+    def buggy(course, aid, *args, **kwargs):
+        if aid == AID:
+            raise KeyError("a bug in the grader")
+        return real_policy(course, aid, *args, **kwargs)
+
+    monkeypatch.setattr(grade, "_policy", buggy)
+    result = grade.grade(folder, _quick(course), only=[AID, other], train=False)
+    mine = [t for t in result.tests if t.assignment == AID]
+    theirs = [t for t in result.tests if t.assignment == other]
+    assert mine and all(t.grader_error and t.score == 0 for t in mine), [(t.name, t.output) for t in mine]
+    assert all("internal grader error while grading" in t.output for t in mine if t.kind == "hidden")
+    assert theirs and all(t.passed and not t.grader_error for t in theirs), [(t.name, t.output) for t in theirs]
+    assert any("internal grader error" in n and AID in n for n in result.notes), result.notes
+    assert "a bug in the grader" in caplog.text  # the traceback reached the instructor's log
+    results = report.gradescope(result)
+    assert results["score"] == sum(t.max_score for t in theirs)
+    report.write_junit(result, tmp_path / "junit.xml")
+    ET.parse(tmp_path / "junit.xml")
+    assert wait_for_no_leftovers([str(folder)]) == []
+
+
+def test_a_grader_bug_outside_any_assignment_still_gives_a_result(tmp_path, course, monkeypatch):
+    """Even where the grader fails before any assignment (here: reading the folder), grade returns a
+    result with every wanted assignment pending, so results.json is written and the run says so."""
+    folder = tmp_path / "sub"
+    write_submission(folder, course, AID)
+
+    def broken(*args, **kwargs):
+        raise OSError("a bug in the grader's folder walk")
+
+    monkeypatch.setattr(grade.Submission, "__init__", broken)
+    result = grade.grade(folder, _quick(course), only=[AID], train=False)
+    hidden_tests = [t for t in result.tests if t.kind == "hidden"]
+    assert hidden_tests and all(t.grader_error for t in hidden_tests)
+    assert result.grader_errors == len(result.tests)
+    assert report.gradescope(result)["score"] == 0 and report.pending(result.tests)

@@ -8,6 +8,7 @@ nothing else; the other assignments are graded as usual.
 
 from __future__ import annotations
 
+import logging
 import time
 from functools import lru_cache
 from dataclasses import dataclass, field
@@ -22,6 +23,8 @@ from autograder.grading.submission import RUNNABLE_ROLES, StubError, Submission
 
 if TYPE_CHECKING:
     from autograder.term.deadlines import Lateness
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -97,27 +100,51 @@ def grade(folder: Path, course: Course, *, only: list[str] | None = None,
           progress: Callable[[str], None] | None = None, limits: Limits | None = None,
           train: bool = True, workdir: Path | None = None) -> SubmissionResult:
     """Grade one submission folder. `train=False` leaves out the tests that train a network
-    (minutes on a CPU); `workdir` receives files for the feedback, such as training curves."""
+    (minutes on a CPU); `workdir` receives files for the feedback, such as training curves.
+
+    Always returns a result: a surprise in the grader's own code costs the assignment it happened
+    in (or, outside any one, those not graded yet), as grader errors, never as the student's zeros."""
     start = time.monotonic()
     result = SubmissionResult(Path(folder))
-    with Submission(folder, course, limits) as sub:
-        for a in course.assignments:
-            if only and a.id not in only:
-                continue
-            tests = [t for t in hidden.tests_for(course, a.id) if train or not t.training]
-            if a.id not in sub.notebooks:
-                if a.id in sub.missing:
-                    result.notes.append(sub.missing[a.id])
-                    zeros = [_zero(course, a.id, t, f"not graded: {sub.missing[a.id]}") for t in tests]
-                    result.tests += zeros + _confirmed_checks(course, a.id, zeros, complete=True)
-                continue
-            if progress:
-                progress(a.id)
-            result.tests += _grade_assignment(course, sub, a.id, tests, result.notes, workdir)
-        result.sandbox = sub.child.mode if sub.child else ""
-        result.output = sub.output
+    wanted = {a.id: [t for t in hidden.tests_for(course, a.id) if train or not t.training]
+              for a in course.assignments if not only or a.id in only}
+    try:
+        with Submission(folder, course, limits) as sub:
+            for aid, tests in wanted.items():
+                if aid not in sub.notebooks:
+                    if aid in sub.missing:
+                        result.notes.append(sub.missing[aid])
+                        zeros = [_zero(course, aid, t, f"not graded: {sub.missing[aid]}") for t in tests]
+                        result.tests += zeros + _confirmed_checks(course, aid, zeros, complete=True)
+                    continue
+                if progress:
+                    progress(aid)
+                try:
+                    result.tests += _grade_assignment(course, sub, aid, tests, result.notes, workdir)
+                except Exception as exc:  # noqa: BLE001 - a grader bug costs this assignment, and is no grade
+                    sub.close()  # whatever the child was doing, the next assignment starts clean
+                    result.tests += _grader_failed(course, aid, tests, result.notes, exc)
+            result.sandbox = sub.child.mode if sub.child else ""
+            result.output = sub.output
+    except Exception as exc:  # noqa: BLE001 - outside any one assignment (reading the folder, say)
+        done = {t.assignment for t in result.tests}
+        for aid, tests in wanted.items():
+            if aid not in done:
+                result.tests += _grader_failed(course, aid, tests, result.notes, exc)
     result.seconds = time.monotonic() - start
     return result
+
+
+def _grader_failed(course: Course, aid: str, tests: list[hidden.HiddenTest], notes: list[str],
+                   exc: Exception) -> list[TestResult]:
+    """Every test of the assignment a grader error (pending: a re-run grades it); the traceback
+    goes to the instructor's log, the student reads that it is not their mark."""
+    log.error("internal grader error while grading %s", aid, exc_info=exc)
+    why = (f"not graded: internal grader error while grading {aid} ({type(exc).__name__}: {exc}); "
+           "this is not your mark, the instructor will re-run the grader")
+    notes.append(why)
+    failed = [TestResult(aid, t.name, t.stubs, 0.0, _points(course, aid, t.name), why, grader_error=True) for t in tests]
+    return failed + _confirmed_checks(course, aid, failed, complete=True)
 
 
 def _grade_assignment(course: Course, sub: Submission, aid: str, tests: list[hidden.HiddenTest], notes: list[str],

@@ -122,7 +122,6 @@ class Submission:
         self.limits = limits or Limits.from_course(course)
         self.notebooks, self.missing = find_notebooks(self.folder, course)
         self.loaded: dict[str, Loaded] = {}
-        self.unreadable: dict[str, str] = {}
         self.child: Child | None = None
         self.gpu = False
         self._in_child: set[str] = set()
@@ -209,8 +208,7 @@ class Submission:
             try:
                 cells = notebook.load_cells(path)
             except notebook.NotebookError as exc:
-                self.unreadable[aid] = str(exc)
-                raise StubError(str(exc)) from None
+                raise StubError(str(exc).removeprefix(f"{path}: ")) from None  # the caller names the file
             self.loaded[aid] = Loaded(path, cells)
         loaded = self.loaded[aid]
         cell_seconds = self.course.time_limits.cell_seconds
