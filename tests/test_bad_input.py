@@ -124,3 +124,33 @@ def test_notebooks_saved_by_other_editors_grade_the_same(tmp_path, course):
     result = grade.grade(tmp_path, course, only=[A2])
     assert [(t.name, t.output) for t in result.tests if not t.passed] == []
     assert _full(result, A2)
+
+
+@pytest.mark.parametrize("mangle", [
+    lambda meta: meta.update(nbgrader="solution"),  # not a mapping
+    lambda meta: meta.update(tags=7),  # not a list
+    lambda meta: meta.setdefault("nbgrader", {}).update(grade_id={"x": 1}, points="lots", grade="yes"),
+], ids=["nbgrader-not-a-mapping", "tags-not-a-list", "fields-of-the-wrong-type"])
+def test_metadata_of_the_wrong_types_is_ignored_not_a_crash(tmp_path, course, mangle):
+    """Hand-edited JSON: nbgrader metadata of types nbgrader never writes is ignored (the cell is
+    plain code and still runs), so nothing is lost and nothing crashes."""
+    raw = json.loads(nbformat.writes(answered_notebook(course, A1)))
+    for cell in raw["cells"]:
+        mangle(cell["metadata"])
+    (tmp_path / A1).mkdir()
+    (tmp_path / A1 / "dense_to_conv.ipynb").write_text(json.dumps(raw))
+    result = grade.grade(tmp_path, course, only=[A1])
+    assert not result.grader_errors, [(t.name, t.output) for t in result.tests if t.grader_error]
+    assert _full(result, A1), [(t.name, t.output) for t in result.tests if not t.passed]
+
+
+def test_a_cell_whose_source_is_not_text_is_named(two, course):
+    path = two / A2 / "convolutions.ipynb"
+    raw = json.loads(path.read_text())
+    index = next(i for i, c in enumerate(raw["cells"]) if c["cell_type"] == "code")
+    raw["cells"][index]["source"] = 42
+    path.write_text(json.dumps(raw))
+    result = grade.grade(two, course, only=[A1, A2])
+    assert _full(result, A1) and _by_assignment(result)[A2][0] == 0 and not result.grader_errors
+    [note] = [n for n in result.notes if "convolutions.ipynb" in n]
+    assert f"cell {index + 1}: its source is not text" in note and str(two) not in note
