@@ -221,3 +221,59 @@ def test_a_grader_bug_outside_any_assignment_still_gives_a_result(tmp_path, cour
     assert hidden_tests and all(t.grader_error for t in hidden_tests)
     assert result.grader_errors == len(result.tests)
     assert report.gradescope(result)["score"] == 0 and report.pending(result.tests)
+
+
+def test_a_folder_nested_thousands_deep_is_read_only_so_far(tmp_path, course):
+    """Folders nested 3,000 deep blew Python's recursion limit in every walk over a submission
+    (collect's copy, the fingerprint, the collect log's digest). Now they stop at intake.MAX_DEPTH,
+    the deep folder is refused by name, and the notebook beside it is graded as usual."""
+    from autograder.grading import intake
+    from autograder.term import classroom, witness
+
+    student = tmp_path / "student"
+    write_submission(student, course, AID)
+    _nest(student / AID, 3000)
+    try:
+        refused = intake.copy_tree(student, tmp_path / "copy")
+        assert [r for r in refused if intake.DEEP in str(r)], refused
+        assert classroom.fingerprint(course, student, False) == classroom.fingerprint(course, student, False)
+        assert witness.digest(student, AID)
+        result = grade.grade(student, _quick(course), only=[AID], train=False)
+        assert result.tests and all(t.passed for t in result.tests), [(t.name, t.output) for t in result.tests if not t.passed]
+    finally:
+        _nest(student / AID, 3000, remove=True)  # pytest's own clean-up would recurse as deep
+
+
+def _nest(top, depth: int, remove: bool = False) -> None:
+    """Make (or remove) top/d/d/.../d, `depth` folders, one level at a time (no recursion, no long path)."""
+    here = os.getcwd()
+    try:
+        os.chdir(top)
+        for _ in range(depth):
+            if not remove:
+                os.mkdir("d")
+            os.chdir("d")
+        for _ in range(depth if remove else 0):
+            os.chdir("..")
+            os.rmdir("d")
+    finally:
+        os.chdir(here)
+
+
+def test_a_folder_of_too_many_files_is_read_only_so_far(tmp_path):
+    """A submission of more than intake.MAX_ENTRIES files: a walk reads that many, refuses the next
+    by name and stops, so collecting or fingerprinting it costs bounded time and memory."""
+    from autograder.grading import intake
+
+    root = tmp_path / "student"
+    (root / "many").mkdir(parents=True)
+    for i in range(intake.MAX_ENTRIES + 50):
+        (root / "many" / f"f{i:06d}").touch()
+    entries = list(intake.walk(root, follow_root=False))
+    assert len(entries) == intake.MAX_ENTRIES + 1
+    assert entries[-1].kind == "refused" and intake.CROWDED in str(entries[-1].refused)
+    again = list(intake.walk(root, follow_root=False))  # the same entries each time: fingerprints hold
+    assert [(e.rel, e.kind) for e in entries] == [(e.rel, e.kind) for e in again]
+    refused = intake.copy_tree(root, tmp_path / "copy")
+    assert len(refused) == 1 and intake.CROWDED in str(refused[0])
+    assert len(intake.names(root, "many")) == intake.MAX_ENTRIES + 1

@@ -201,6 +201,13 @@ def _file_verdict(st: os.stat_result, name: str, dir_fd: int) -> str | None:
 
 
 MAX_FILE_BYTES = 64 * 1024**2  # far above any notebook of this course; a larger file is refused unread
+# A walk reads a bounded amount whatever a submission holds (a zip of a million empty files, folders
+# nested thousands deep): deeper folders are refused without being entered, and a walk that has met
+# MAX_ENTRIES files and folders refuses the next one and stops. Far above what any assignment needs.
+MAX_DEPTH = 32
+MAX_ENTRIES = 20_000
+DEEP = f"is more than {MAX_DEPTH} folders deep; a submission's folders are not read that far"
+CROWDED = f"comes after the first {MAX_ENTRIES} files and folders; the rest of so large a submission is not read"
 
 
 def read_bytes(root: Path | str, rel: PurePath | str, *, follow_root: bool = True, limit: int = MAX_FILE_BYTES) -> bytes:
@@ -249,9 +256,15 @@ def names(root: Path | str, rel: PurePath | str = "", *, follow_root: bool = Tru
     finally:
         os.close(rfd)
     try:
-        return sorted(os.listdir(dfd))
+        return _listing(dfd)
     finally:
         os.close(dfd)
+
+
+def _listing(dfd: int) -> list[str]:
+    """A folder's names, sorted; at most MAX_ENTRIES + 1 of them are read, however many it holds."""
+    with os.scandir(dfd) as found:  # scandir duplicates the descriptor; dfd stays open
+        return sorted(e.name for e in itertools.islice(found, MAX_ENTRIES + 1))
 
 
 @dataclass(frozen=True)
@@ -275,13 +288,20 @@ def walk(root: Path | str, *, follow_root: bool = True,
         yield Entry(PurePosixPath("."), "refused", os.lstat(root), exc, _readlink(str(root), None))
         return
     try:
-        yield from _walk(rfd, PurePosixPath(), skip)
+        yield from _walk(rfd, PurePosixPath(), skip, itertools.count(1))
+    except _Stop:
+        return
     finally:
         os.close(rfd)
 
 
-def _walk(dfd: int, here: PurePosixPath, skip: Callable[[PurePosixPath, os.stat_result], bool] | None) -> Iterator[Entry]:
-    for name in sorted(os.listdir(dfd)):
+class _Stop(Exception):
+    """The walk met MAX_ENTRIES: it ends here, at every level."""
+
+
+def _walk(dfd: int, here: PurePosixPath, skip: Callable[[PurePosixPath, os.stat_result], bool] | None,
+          seen: Iterator[int]) -> Iterator[Entry]:
+    for name in _listing(dfd):
         rel = here / name
         try:
             st = os.stat(name, dir_fd=dfd, follow_symlinks=False)
@@ -289,7 +309,10 @@ def _walk(dfd: int, here: PurePosixPath, skip: Callable[[PurePosixPath, os.stat_
             continue
         if skip and skip(rel, st):
             continue
-        why = _verdict(st, name, dfd)
+        if next(seen) > MAX_ENTRIES:
+            yield Entry(rel, "refused", st, Refused(str(rel), CROWDED))
+            raise _Stop
+        why = _verdict(st, name, dfd) or (DEEP if stat.S_ISDIR(st.st_mode) and len(rel.parts) > MAX_DEPTH else None)
         if why:
             yield Entry(rel, "refused", st, Refused(str(rel), why), _readlink(name, dfd) if stat.S_ISLNK(st.st_mode) else "")
         elif stat.S_ISDIR(st.st_mode):
@@ -300,7 +323,7 @@ def _walk(dfd: int, here: PurePosixPath, skip: Callable[[PurePosixPath, os.stat_
                 continue
             try:
                 yield Entry(rel, "dir", st)
-                yield from _walk(cfd, rel, skip)
+                yield from _walk(cfd, rel, skip, seen)
             finally:
                 os.close(cfd)
         else:
