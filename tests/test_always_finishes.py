@@ -277,3 +277,31 @@ def test_a_folder_of_too_many_files_is_read_only_so_far(tmp_path):
     refused = intake.copy_tree(root, tmp_path / "copy")
     assert len(refused) == 1 and intake.CROWDED in str(refused[0])
     assert len(intake.names(root, "many")) == intake.MAX_ENTRIES + 1
+
+
+def test_file_names_that_are_not_text_are_handled_everywhere(tmp_path, course):
+    """Linux names are bytes: one that is not UTF-8 crashed the fingerprint and the collect log.
+    Now every walk hashes a name's own bytes, and a report that shows a name shows it cleaned."""
+    from autograder.grading import intake
+    from autograder.term import classroom, witness
+
+    student = tmp_path / "student"
+    path = write_submission(student, course, AID)
+    folder = os.fsencode(path.parent)
+    with open(folder + b"/\xff\xfe.txt", "wb") as f:
+        f.write(b"x")
+    os.mkdir(folder + b"/dir\xff\x1b[2J")
+    first = classroom.fingerprint(course, student, False)
+    assert first == classroom.fingerprint(course, student, False) and witness.digest(student, AID)
+    assert intake.copy_tree(student, tmp_path / "copy") == []
+    assert os.path.exists(os.fsencode(tmp_path / "copy" / AID) + b"/\xff\xfe.txt")
+    os.rename(path, folder + b"/" + os.fsencode(path.stem) + b"\xff\x1b[31m.ipynb")  # the notebook, renamed
+    assert classroom.fingerprint(course, student, False) != first
+    result = grade.grade(student, _quick(course), only=[AID], train=False)
+    assert result.score == 0 and not result.grader_errors
+    shown = report.cleaned(result)
+    [note] = [n for n in shown.notes if "found" in n]
+    assert "\x1b" not in note and "\udcff" not in note and "\ufffd" in note, note
+    json.dumps(report.gradescope(result), ensure_ascii=False).encode()  # no lone surrogate left
+    report.write_junit(result, tmp_path / "junit.xml")
+    ET.parse(tmp_path / "junit.xml")

@@ -163,7 +163,7 @@ def fingerprint(course: course_config.Course, folder: Path, train: bool) -> str:
     for e in entries:
         if ".ipynb_checkpoints" in e.rel.parts or e.kind == "dir":
             continue
-        h.update(str(e.rel).encode())
+        h.update(os.fsencode(str(e.rel)))  # a name's own bytes, valid UTF-8 or not
         if e.kind == "file":
             try:
                 h.update(intake.read_bytes(folder, e.rel, follow_root=False))
@@ -172,7 +172,7 @@ def fingerprint(course: course_config.Course, folder: Path, train: bool) -> str:
                 what = str(exc)
         else:
             what = f"{e.refused}|{e.link}|{e.stat.st_ino}|{e.stat.st_size}|{e.stat.st_mtime_ns}"
-        h.update(b"\0refused\0" + what.encode())
+        h.update(b"\0refused\0" + os.fsencode(what))
     return h.hexdigest()
 
 

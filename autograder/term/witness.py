@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -60,7 +61,7 @@ def digest(student_folder: Path | str, aid: str) -> str | None:
         rel = e.rel.relative_to(aid).as_posix() if e.rel.parts[1:] else ""
         if e.kind == "dir" or rel == TIMESTAMP or ".ipynb_checkpoints" in e.rel.parts:
             continue
-        h.update(rel.encode() + b"\0")
+        h.update(os.fsencode(rel) + b"\0")  # a name's own bytes, valid UTF-8 or not
         try:
             h.update(intake.read_bytes(student_folder, e.rel, follow_root=False) if e.kind == "file" else b"\0refused")
         except (OSError, intake.Refused):
