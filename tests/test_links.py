@@ -380,3 +380,31 @@ def test_collect_never_copies_what_a_link_in_the_exchange_points_to(course, smal
                     ("hal", f"{small.id}/{small.notebook} {HARD}"),
                     ("sly", f"{small.id} {LINK}")):
         _zeroed(grade.grade(sub / s, t.course, only=[small.id], train=False), small.id, note)
+
+
+def test_a_submission_too_large_to_collect_stops_no_one_else(course, small, tmp_path):
+    """nbgrader raises on a submission over max_dir_size, which ended the collect for every student
+    after it. Here big's upload arrives as names only (nothing of it read), the classmates after
+    big are collected as usual, and grading tells big why each file scored nothing."""
+    t = demo.make_course(course, tmp_path / "course")
+    term.release_to_exchange(t.course, [small.id], t.exchange)
+    for s in ("big", "zoe"):
+        demo.fetch(t, s, small.id)
+        write_submission(t.homes / s, t.course, small.id)
+        demo.submit(t, s, small.id)
+    [inbound] = t.exchange.glob("*/inbound")
+    [big] = inbound.glob(f"big+{small.id}+*")
+    for name in ("data.bin", "more.bin"):  # 120 MB (sparse): over nbgrader's default max_dir_size of 100 MB
+        with open(big / name, "wb") as f:
+            f.truncate(60 * 1000**2)
+
+    assert term.collect(t.course, [small.id], t.exchange, check_owner=False) == ["big", "zoe"]
+
+    sub = term.submitted_dir(t.course)
+    assert (sub / "zoe" / small.id / small.notebook).read_bytes() == (t.homes / "zoe" / small.id / small.notebook).read_bytes()
+    for name in (small.notebook, "data.bin", "more.bin"):
+        p = sub / "big" / small.id / name
+        assert p.is_symlink() and os.readlink(p) == intake.INERT + intake.TOO_LARGE
+    _zeroed(grade.grade(sub / "big", t.course, only=[small.id], train=False), small.id,
+            f"{small.id}/{small.notebook} {intake.TOO_LARGE}")
+    assert _scores(grade.grade(sub / "zoe", t.course, only=[small.id], train=False), small.id)[0] > 0

@@ -45,7 +45,16 @@ SPECIAL = "is not a regular file (a pipe, socket or device); a submission must h
 FOLDER = "is a folder, not a file"
 ESCAPES = "names a place outside the submission folder"
 SWAPPED = "was replaced while it was being opened"
-REASONS = (LINK, HARD_LINK, SPECIAL)
+# A walk reads a bounded amount whatever a submission holds (a zip of a million empty files, folders
+# nested thousands deep): deeper folders are refused without being entered, and a walk that has met
+# MAX_ENTRIES files and folders refuses the next one and stops. Far above what any assignment needs.
+MAX_DEPTH = 32
+MAX_ENTRIES = 20_000
+DEEP = f"is more than {MAX_DEPTH} folders deep; a submission's folders are not read that far"
+CROWDED = f"comes after the first {MAX_ENTRIES} files and folders; the rest of so large a submission is not read"
+TOO_LARGE = ("was not collected: the submission as a whole is larger than the course allows "
+             "(nbgrader's max_dir_size); nothing of it was collected")
+REASONS = (LINK, HARD_LINK, SPECIAL, DEEP, CROWDED, TOO_LARGE)  # what an inert link may say it stands for
 
 # What collect leaves in place of a refused entry: a link that cannot lead anywhere (nothing
 # can exist below /dev/null, which is not a folder), whose text says why. Its name stays, so
@@ -201,13 +210,6 @@ def _file_verdict(st: os.stat_result, name: str, dir_fd: int) -> str | None:
 
 
 MAX_FILE_BYTES = 64 * 1024**2  # far above any notebook of this course; a larger file is refused unread
-# A walk reads a bounded amount whatever a submission holds (a zip of a million empty files, folders
-# nested thousands deep): deeper folders are refused without being entered, and a walk that has met
-# MAX_ENTRIES files and folders refuses the next one and stops. Far above what any assignment needs.
-MAX_DEPTH = 32
-MAX_ENTRIES = 20_000
-DEEP = f"is more than {MAX_DEPTH} folders deep; a submission's folders are not read that far"
-CROWDED = f"comes after the first {MAX_ENTRIES} files and folders; the rest of so large a submission is not read"
 
 
 def read_bytes(root: Path | str, rel: PurePath | str, *, follow_root: bool = True, limit: int = MAX_FILE_BYTES) -> bytes:
@@ -337,11 +339,12 @@ def leave_inert(path: Path, why: str) -> None:
 
 def copy_tree(src: Path | str, dest: Path | str, *, follow_src: bool = False,
               skip: Callable[[PurePosixPath, os.stat_result], bool] | None = None,
-              file_mode: int = 0o644, dir_mode: int = 0o755) -> list[Refused]:
+              file_mode: int = 0o644, dir_mode: int = 0o755, refuse_files: str | None = None) -> list[Refused]:
     """Copy a submission's own files and folders from src to a new dest; returns what was refused.
 
     Each refused entry is left in dest as an inert link (`INERT`): its name stays, so grading
     names it; its target's content is never read. A src that is itself a link makes dest one.
+    `refuse_files` (one of REASONS): every file is left so, for that reason, and none is read.
     """
     dest = Path(dest)
     if dest.is_symlink():
@@ -360,7 +363,9 @@ def copy_tree(src: Path | str, dest: Path | str, *, follow_src: bool = False,
         if e.kind == "dir":
             target.mkdir(mode=dir_mode)
             continue
-        if e.kind == "file":
+        if e.kind == "file" and refuse_files:
+            reason = Refused(str(e.rel), refuse_files)
+        elif e.kind == "file":
             try:
                 src_fd = open_member(src, e.rel, follow_root=follow_src)
             except FileNotFoundError:  # gone since it was listed

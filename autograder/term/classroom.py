@@ -94,11 +94,15 @@ class SafeCollect(ExchangeCollect):
             return False
 
         size = sum(e.stat.st_size for e in intake.walk(src, follow_root=False) if e.kind == "file")
-        if size > 1000 * cd.max_dir_size:
-            self.log.error("Directory size is too big")
-            raise RuntimeError(f"Directory size is too big. Size is {size}, maximum size is {1000 * cd.max_dir_size}")
-        refused = intake.copy_tree(src, dest, skip=skip)
-        for why in refused:
+        too_large = size > 1000 * cd.max_dir_size
+        if too_large:
+            # nbgrader raises here, which ends the collect for every student after this one (and the
+            # one before it was already removed to be updated). One student's upload must not do that:
+            # their files arrive as names only, so grading says why each scores nothing.
+            self.log.error("%s: %d bytes, more than CourseDirectory.max_dir_size (%d kB); only its names "
+                           "were collected", src, size, cd.max_dir_size)
+        refused = intake.copy_tree(src, dest, skip=skip, refuse_files=intake.TOO_LARGE if too_large else None)
+        for why in refused if not too_large else []:
             self.log.warning("%s: %s; its content was not collected", src, why)
         if cd.groupshared:  # as nbgrader does: group members may read and write what was collected
             for e in intake.walk(dest, follow_root=False):
