@@ -290,6 +290,8 @@ def test_the_group_has_the_limits_asked_for(folder):
                 assert (d["memory"] / "memory.swap.max").read_text().strip() == "0"
             if "cpu" in d:
                 assert (d["cpu"] / "cpu.max").read_text().split() == ["150000", "100000"]
+            if (d["memory"] / "memory.oom.group").exists():  # one process over the limit ends them all
+                assert (d["memory"] / "memory.oom.group").read_text().strip() == "1"
         if "pids" in d:
             assert int((d["pids"] / "pids.max").read_text()) == 55
         # The child, and everything under it, is in the group: the process Popen started included.
@@ -424,6 +426,28 @@ def test_groups_go_below_the_graders_own_group():
     assert own == {"pids": "/docker/abc", "memory": "/docker/abc", "cpu": "/docker/abc", "": "/"}
     assert cgroups._inside(found["memory"], own["memory"])[0] == Path("/sys/fs/cgroup/memory")
     assert cgroups._inside(found["pids"], own["pids"])[0] == Path("/sys/fs/cgroup/pids/docker/abc")
+
+
+@needs_cgroups
+def test_sandbox_groups_sit_below_the_graders_own_group_here():
+    """On this kernel, whichever version it gives: each sandbox folder sits below the grader's own
+    group (so limits the grader itself runs under hold on top), or at the hierarchy's top only where
+    our own group is not writable; on v2 the grader's own processes live in the leaf beside it."""
+    mountinfo, me = Path("/proc/self/mountinfo").read_text(), Path("/proc/self/cgroup").read_text()
+    own = cgroups.own_groups(me)
+    for controller, base in SUPPORT.bases.items():
+        key = "" if SUPPORT.version == "v2" else controller
+        mount = next(m for m in cgroups.mounts(mountinfo)
+                     if (m.fstype == "cgroup2" if key == "" else controller in m.controllers))
+        assert base.name == cgroups.PARENT
+        ours = cgroups._inside(mount, own[key])[0]
+        if SUPPORT.version == "v2" and ours.name == cgroups.HOST_LEAF:
+            ours = ours.parent  # we moved ourselves into the leaf to hand controllers down
+        if base.parent != ours:
+            assert base.parent == mount.point and not os.access(ours, os.W_OK), (base, ours)
+    if SUPPORT.version == "v2" and own[""] != "/":
+        # "No internal processes": a group that hands controllers down holds no process itself.
+        assert not (SUPPORT.bases["memory"].parent / "cgroup.procs").read_text().split()
 
 
 # --------------------------------------------------------------------------------- config
