@@ -72,9 +72,10 @@ def _metadata(cell: nbformat.NotebookNode) -> tuple[dict, list]:
 
 def _role(cell: nbformat.NotebookNode) -> Role:
     meta, tags = _metadata(cell)
-    if cell.cell_type == "markdown":
+    kind = cell.get("cell_type")
+    if kind == "markdown":
         return "manual" if meta.get("solution") is True and meta.get("grade") is True else "markdown"
-    if cell.cell_type != "code":
+    if kind != "code":  # raw, or a type no tool writes: never run
         return "markdown"
     if meta.get("grade") is True and meta.get("solution") is not True:
         return "check"
@@ -144,7 +145,7 @@ def cells(nb: nbformat.NotebookNode) -> list[Cell]:
         out.append(
             Cell(
                 index=i,
-                cell_type=c.cell_type if isinstance(c.cell_type, str) else "raw",
+                cell_type=c.get("cell_type") if isinstance(c.get("cell_type"), str) else "raw",
                 source=c.source,
                 role=_role(c),
                 grade_id=grade_id if isinstance(grade_id, str) and grade_id else None,

@@ -154,3 +154,13 @@ def test_a_cell_whose_source_is_not_text_is_named(two, course):
     assert _full(result, A1) and _by_assignment(result)[A2][0] == 0 and not result.grader_errors
     [note] = [n for n in result.notes if "convolutions.ipynb" in n]
     assert f"cell {index + 1}: its source is not text" in note and str(two) not in note
+
+
+def test_a_cell_without_a_type_is_not_run_and_nothing_crashes(tmp_path, course):
+    raw = json.loads(nbformat.writes(answered_notebook(course, A1)))
+    markdown = next(c for c in raw["cells"] if c["cell_type"] == "markdown")
+    del markdown["cell_type"]
+    (tmp_path / A1).mkdir()
+    (tmp_path / A1 / "dense_to_conv.ipynb").write_text(json.dumps(raw))
+    result = grade.grade(tmp_path, course, only=[A1])
+    assert not result.grader_errors and _full(result, A1), [(t.name, t.output) for t in result.tests if not t.passed]
