@@ -22,6 +22,7 @@ from pathlib import Path
 from autograder import config as course_config
 
 EXIT_OK, EXIT_USAGE, EXIT_GRADER = 0, 2, 3
+log = logging.getLogger("autograder")
 
 
 def _course(args: argparse.Namespace) -> course_config.Course:
@@ -232,14 +233,22 @@ def cmd_feedback(args: argparse.Namespace) -> int:
 
     course = _course(args)
     out = course.root / "feedback"
-    written = []
+    written, failed = [], []
     for s in args.student or term.students(course):
         rec = term.load_record(course, s)
         if rec is None:
             print(f"course feedback: {clean.name(s)} has not been graded yet (course grade --all)", file=sys.stderr)
             continue
-        written.append(feedback.write(course, s, rec, out))
+        try:
+            written.append(feedback.write(course, s, rec, out))
+        except Exception as exc:  # noqa: BLE001 - one student's page must not stop the class's
+            log.error("course feedback: %s", clean.name(s), exc_info=exc)
+            failed.append(clean.name(s))
     print(f"wrote {len(written)} feedback report(s) under {out}")
+    if failed:
+        print(f"course feedback: could not write the report of {', '.join(failed)} (see the error above); "
+              "the others are written", file=sys.stderr)
+        return EXIT_GRADER
     return EXIT_OK
 
 

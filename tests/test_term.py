@@ -202,3 +202,25 @@ def test_the_term_produces_every_lms_and_platform_format(graded, capsys):
     log = [json.loads(line) for line in witness.log_path(t.course).read_text().splitlines()]
     assert {e["assignment"] for e in log} == {a.id for a in t.course.assignments}
     assert all(set(e["seen"]) == set(demo.STUDENTS) and all(e["seen"].values()) for e in log)
+
+
+def test_one_students_feedback_failing_stops_no_other(graded, monkeypatch, capsys):
+    """`course feedback` writes every page it can; one it cannot is named and the exit status says so."""
+    from autograder import cli
+
+    t, _ = graded
+    real = feedback.write
+
+    def write(course, student, record, out):
+        if student == "bob":
+            raise ValueError("a record the page cannot show")
+        return real(course, student, record, out)
+
+    monkeypatch.setattr(feedback, "write", write)
+    out = t.course.root / "feedback"
+    for page in out.glob("*/feedback.html"):
+        page.unlink()
+    assert cli.main(["--course", str(t.course.root / "course.yaml"), "feedback"]) == cli.EXIT_GRADER
+    assert sorted(p.parent.name for p in out.glob("*/feedback.html")) == ["alice", "mallory"]
+    err = capsys.readouterr().err
+    assert "could not write the report of bob" in err
