@@ -266,8 +266,13 @@ def _child_env(gpu: bool) -> dict[str, str]:
     return env
 
 
-def _set_limits(limits: Limits) -> None:
-    """Runs in the forked child before exec: these limits survive bwrap and setpriv."""
+def _set_limits(limits: Limits, *, per_user_processes: bool = True) -> None:
+    """Runs in the forked child before exec: these limits survive bwrap and setpriv.
+
+    `per_user_processes=False` leaves RLIMIT_NPROC alone: it counts every process of the uid, so
+    where every child shares the grader's uid (a grader that is not root) it is one budget for all
+    sandboxes together, and a fork bomb held at its own group's pids.max would still use up its
+    neighbour's. The group's pids.max holds each sandbox apart there."""
     def cap(which: int, value: int) -> None:
         try:
             resource.setrlimit(which, (value, value))
@@ -278,7 +283,8 @@ def _set_limits(limits: Limits) -> None:
     if limits.address_space:
         cap(resource.RLIMIT_AS, limits.address_space)
     cap(resource.RLIMIT_FSIZE, limits.file_size)
-    cap(resource.RLIMIT_NPROC, limits.processes)
+    if per_user_processes:
+        cap(resource.RLIMIT_NPROC, limits.processes)
     cap(resource.RLIMIT_NOFILE, limits.open_files)
     cap(resource.RLIMIT_CORE, 0)
 
@@ -368,10 +374,14 @@ class Child:
         # child enters it before exec, so bwrap, setpriv and everything the student starts are inside.
         self._group = group = cgroups.create(limits.memory_bytes, limits.processes, limits.cpus)
 
+        # Root gives each child a uid of its own, so RLIMIT_NPROC is per sandbox there; otherwise it is
+        # one budget shared by every sandbox, left off wherever the group's pids.max holds each one.
+        per_user = os.geteuid() == 0 or group is None or "pids" not in group.dirs
+
         def prepare() -> None:  # in the forked child, before exec
             if group is not None:
                 group.enter()
-            _set_limits(limits)
+            _set_limits(limits, per_user_processes=per_user)
 
         try:
             self.proc = subprocess.Popen(
