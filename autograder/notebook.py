@@ -70,9 +70,7 @@ def _metadata(cell: nbformat.NotebookNode) -> tuple[dict, list]:
     return nbgrader, tags
 
 
-def _role(cell: nbformat.NotebookNode) -> Role:
-    meta, tags = _metadata(cell)
-    kind = cell.get("cell_type")
+def _role(kind: str, meta: dict, tags: list[str]) -> Role:
     if kind == "markdown":
         return "manual" if meta.get("solution") is True and meta.get("grade") is True else "markdown"
     if kind != "code":  # raw, or a type no tool writes: never run
@@ -140,14 +138,15 @@ def cells(nb: nbformat.NotebookNode) -> list[Cell]:
         if not isinstance(c.get("source"), str):
             raise NotebookError(f"cell {i + 1}: its source is not text (edited by hand?); "
                                 "open the notebook in Jupyter and save it again")
-        meta, _ = _metadata(c)
+        meta, tags = _metadata(c)
+        kind = c.get("cell_type") if isinstance(c.get("cell_type"), str) else "raw"
         grade_id, points = meta.get("grade_id"), meta.get("points")
         out.append(
             Cell(
                 index=i,
-                cell_type=c.get("cell_type") if isinstance(c.get("cell_type"), str) else "raw",
+                cell_type=kind,
                 source=c.source,
-                role=_role(c),
+                role=_role(kind, meta, tags),
                 grade_id=grade_id if isinstance(grade_id, str) and grade_id else None,
                 points=float(points) if type(points) in (int, float) and math.isfinite(points) else None,
             )

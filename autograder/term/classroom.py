@@ -102,7 +102,7 @@ class SafeCollect(ExchangeCollect):
             self.log.error("%s: %d bytes, more than CourseDirectory.max_dir_size (%d kB); only its names "
                            "were collected", src, size, cd.max_dir_size)
         refused = intake.copy_tree(src, dest, skip=skip, refuse_files=intake.TOO_LARGE if too_large else None)
-        for why in refused if not too_large else []:
+        for why in [] if too_large else refused:  # too large: said once above, not per file
             self.log.warning("%s: %s; its content was not collected", src, why)
         if cd.groupshared:  # as nbgrader does: group members may read and write what was collected
             for e in intake.walk(dest, follow_root=False):
